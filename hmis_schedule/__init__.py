@@ -1,0 +1,60 @@
+"""hmis_schedule: a recurring training schedule as sessions and calendar feeds.
+
+The pipeline, one module per stage:
+
+- :mod:`~hmis_schedule.rules`: slot rules ("2nd Monday, 13:00-16:00") and their dates;
+- :mod:`~hmis_schedule.session`: one occurrence, the :class:`Session`;
+- :mod:`~hmis_schedule.changes` and :mod:`~hmis_schedule.closures`: one-off
+  changes, extra sessions, holidays and closures;
+- :mod:`~hmis_schedule.schedule`: the :class:`Schedule` and its queries;
+- :mod:`~hmis_schedule.files`: TOML schedule files in and out.
+
+>>> from datetime import date
+>>> import hmis_schedule
+>>> schedule = hmis_schedule.clackamas()
+>>> first = schedule.next_session(date(2026, 12, 1))
+>>> first.start.isoformat(), first.modality.value
+('2026-12-07T09:00:00-08:00', 'online')
+"""
+
+from .changes import Change, ExtraSession
+from .closures import Closure, HolidayCalendar
+from .errors import Problem, ScheduleError, SessionNotFoundError, WindowError
+from .facts import LANGUAGES, Contact, Crisis, Onboarding, Text
+from .files import SCHEMA_VERSION, clackamas, from_toml, load_schedule, to_toml
+from .rules import LAST, ORDINALS, Modality, Slot, Weekday, nth_weekday
+from .schedule import FeedSettings, Schedule
+from .session import Session, Status
+
+__all__ = [
+    "LANGUAGES",
+    "LAST",
+    "ORDINALS",
+    "SCHEMA_VERSION",
+    "Change",
+    "Closure",
+    "Contact",
+    "Crisis",
+    "ExtraSession",
+    "FeedSettings",
+    "HolidayCalendar",
+    "Modality",
+    "Onboarding",
+    "Problem",
+    "Schedule",
+    "ScheduleError",
+    "Session",
+    "SessionNotFoundError",
+    "Slot",
+    "Status",
+    "Text",
+    "Weekday",
+    "WindowError",
+    "clackamas",
+    "from_toml",
+    "load_schedule",
+    "nth_weekday",
+    "to_toml",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,497 @@
+"""The schedule and its queries: the pipeline from rules to sessions.
+
+:meth:`Schedule.sessions_between` runs the stages in order:
+
+1. each slot rule gives its dates (:mod:`hmis_schedule.rules`);
+2. each date becomes a :class:`~hmis_schedule.session.Session` at the slot's
+   wall-clock times in the schedule's zone; extra sessions join them;
+3. one-off changes apply (:mod:`hmis_schedule.changes`), then closures and
+   holidays (:mod:`hmis_schedule.closures`) cancel what falls on a closed day;
+4. the window filter comes last, on a window widened by the farthest move, so
+   a session moved across the window's edge is still found.
+
+Windows are half-open: ``[start, end)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import hashlib
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from . import clock
+from .changes import Change, ExtraSession
+from .closures import Closure, HolidayCalendar
+from .errors import ScheduleError, SessionNotFoundError, WindowError
+from .facts import Contact, Crisis, Onboarding, Text
+from .rules import Modality, Slot, check_id
+from .session import Session, Status, local_datetime, local_times, parse_uid, session_uid
+
+__all__ = ["FeedSettings", "Schedule"]
+
+_SEARCH_STEP = timedelta(days=93)
+_SEARCH_HORIZON_YEARS = 10
+
+
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _zone(name: object) -> ZoneInfo:
+    if isinstance(name, str) and name and "\0" not in name:
+        try:
+            return ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    close = difflib.get_close_matches(str(name), _zone_names(), n=5)
+    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    raise ScheduleError(
+        f"unknown time zone {name!r}: use an IANA name such as 'America/Los_Angeles'{hint}",
+        field="timezone",
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedSettings:
+    """How calendar feeds of this schedule behave.
+
+    ``past_days`` and ``future_months`` set the default window (90 days back,
+    15 months ahead); ``refresh_interval`` is what feeds ask calendar apps to
+    poll at; ``max_years`` bounds an explicit window.
+    """
+
+    refresh_interval: timedelta = timedelta(hours=6)
+    past_days: int = 90
+    future_months: int = 15
+    max_years: int = 5
+
+    def __post_init__(self) -> None:
+        if not timedelta(minutes=15) <= self.refresh_interval <= timedelta(days=7):
+            raise ScheduleError(
+                f"must be between PT15M and P7D, got {self.refresh_interval}",
+                field="refresh_interval",
+            )
+        for name, low, high in (("past_days", 0, 3660), ("future_months", 1, 120), ("max_years", 1, 50)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ScheduleError(f"must be a whole number from {low} to {high}, got {value!r}", field=name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule:
+    """A recurring training schedule: slots, closures, changes and facts.
+
+    Build one from a file with :func:`hmis_schedule.load_schedule` or take the
+    built-in one with :func:`hmis_schedule.clackamas`. The schedule checks
+    itself on construction; change it with :func:`dataclasses.replace`.
+
+    >>> from hmis_schedule import clackamas
+    >>> s = clackamas()
+    >>> [x.start.strftime("%a %d %b %H:%M") for x in s.sessions_between(date(2026, 11, 1), date(2026, 12, 1))]
+    ['Mon 02 Nov 09:00', 'Mon 09 Nov 13:00', 'Mon 16 Nov 09:00', 'Mon 23 Nov 13:00', 'Mon 30 Nov 09:00']
+    """
+
+    id: str
+    name: Text
+    title: Text
+    timezone: str
+    updated: datetime
+    uid_domain: str
+    slots: tuple[Slot, ...]
+    description: Text = field(default_factory=lambda: Text.of(""))
+    url: str = ""
+    holidays: HolidayCalendar | None = None
+    closures: tuple[Closure, ...] = ()
+    changes: tuple[Change, ...] = ()
+    extras: tuple[ExtraSession, ...] = ()
+    contact: Contact | None = None
+    crisis: Crisis | None = None
+    onboarding: Onboarding | None = None
+    feed: FeedSettings = field(default_factory=FeedSettings)
+
+    def __post_init__(self) -> None:
+        check_id(self.id)
+        _zone(self.timezone)
+        if not isinstance(self.updated, datetime) or self.updated.utcoffset() is None:
+            raise ScheduleError(
+                f"expected a date and time with an offset, such as 2026-11-23T00:00:00Z, got {self.updated!r}",
+                field="updated",
+            )
+        if not self.uid_domain or any(c.isspace() or c == "@" for c in self.uid_domain):
+            raise ScheduleError(
+                f"expected a domain name such as 'hmis.example.org', got {self.uid_domain!r}",
+                field="uid_domain",
+            )
+        if not self.slots and not self.extras:
+            raise ScheduleError("a schedule needs at least one slot or extra session", field="slots")
+        self._check_ids()
+        self._check_overlaps()
+        self._check_closures()
+        self._check_changes()
+
+    def _check_ids(self) -> None:
+        seen: dict[str, str] = {}
+        named = [(f"slots[{i}]", s.id) for i, s in enumerate(self.slots)]
+        named += [(f"extra_sessions[{i}]", e.id) for i, e in enumerate(self.extras)]
+        for where, item_id in named:
+            if item_id in seen:
+                raise ScheduleError(
+                    f"duplicate id {item_id!r}: {seen[item_id]} has it already",
+                    field=f"{where}.id",
+                )
+            seen[item_id] = where
+
+    def _check_overlaps(self) -> None:
+        for j, later in enumerate(self.slots):
+            for i, earlier in enumerate(self.slots[:j]):
+                if earlier.overlaps(later):
+                    raise ScheduleError(
+                        f"overlaps slots[{i}] ({earlier.id!r}): both can fall on the same "
+                        f"{later.weekday.value} at overlapping times "
+                        f"({earlier.start:%H:%M}-{earlier.end:%H:%M} and {later.start:%H:%M}-{later.end:%H:%M})",
+                        field=f"slots[{j}]",
+                    )
+
+    def _check_closures(self) -> None:
+        seen: dict[date, int] = {}
+        for i, closure in enumerate(self.closures):
+            if closure.date in seen:
+                raise ScheduleError(
+                    f"{closure.date} is closed already by closures[{seen[closure.date]}]",
+                    field=f"closures[{i}].date",
+                )
+            seen[closure.date] = i
+
+    def _check_changes(self) -> None:
+        slots = {s.id: s for s in self.slots}
+        extras = {e.id: e for e in self.extras}
+        seen: dict[tuple[str, date], int] = {}
+        for i, change in enumerate(self.changes):
+            where = f"changes[{i}]"
+            if change.key in seen:
+                raise ScheduleError(
+                    f"changes[{seen[change.key]}] changes the same session already; "
+                    "put both edits in one change",
+                    field=where,
+                )
+            seen[change.key] = i
+            if change.slot in slots:
+                slot = slots[change.slot]
+                if not slot.occurs_on(change.date):
+                    nearby = ", ".join(
+                        str(d)
+                        for d in slot.dates(change.date - timedelta(days=45), change.date + timedelta(days=45))
+                    )
+                    raise ScheduleError(
+                        f"slot {slot.id!r} has no session on {change.date} (nearby: {nearby or 'none'})",
+                        field=f"{where}.date",
+                    )
+            elif change.slot in extras:
+                if extras[change.slot].date != change.date:
+                    raise ScheduleError(
+                        f"extra session {change.slot!r} is on {extras[change.slot].date}, not {change.date}",
+                        field=f"{where}.date",
+                    )
+            else:
+                raise ScheduleError(
+                    f"no slot or extra session has the id {change.slot!r}",
+                    field=f"{where}.slot",
+                    choices=[*slots, *extras],
+                )
+            try:
+                change.apply(self._planned(change.slot, change.date), self.zone)
+            except ScheduleError as err:
+                raise err.within(where) from None
+
+    # -- the pipeline -------------------------------------------------------
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The schedule's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def version(self) -> str:
+        """A short fingerprint of everything in the schedule; it changes when anything does."""
+        return _fingerprint(self)
+
+    def _planned(self, slot_id: str, day: date) -> Session:
+        """The session a slot (or extra) plans for ``day``, before changes and closures."""
+        for slot in self.slots:
+            if slot.id == slot_id:
+                return self._session(slot, day)
+        for extra in self.extras:
+            if extra.id == slot_id:
+                return self._extra_session(extra)
+        raise SessionNotFoundError(f"no slot {slot_id!r}", field="slot")
+
+    def _session(self, slot: Slot, day: date) -> Session:
+        # The slot checked every part already, and wall-clock times on one day
+        # keep their order, so the checks of Session.__post_init__ would only cost.
+        start, end = local_times(day, slot.start, slot.end, self.zone)
+        return Session._unchecked(
+            uid=session_uid(slot.id, day, self.uid_domain),
+            slot_id=slot.id,
+            ordinal=slot.ordinal,
+            original_date=day,
+            start=start,
+            end=end,
+            modality=slot.modality,
+            location=slot.location,
+            room=slot.room,
+            notes=slot.notes,
+            status=Status.SCHEDULED,
+            reason="",
+            sequence=0,
+        )
+
+    def _extra_session(self, extra: ExtraSession) -> Session:
+        zone = self.zone
+        return Session(
+            uid=session_uid(extra.id, extra.date, self.uid_domain),
+            slot_id=extra.id,
+            ordinal=None,
+            original_date=extra.date,
+            start=local_datetime(extra.date, extra.start, zone),
+            end=local_datetime(extra.date, extra.end, zone),
+            modality=extra.modality,
+            location=extra.location,
+            room=extra.room,
+            notes=extra.notes,
+            sequence=extra.sequence,
+        )
+
+    def _planned_between(self, first: date, end: date) -> Iterator[Session]:
+        """Stage 1-2: every planned session whose original date is in ``[first, end)``."""
+        for slot in self.slots:
+            for day in slot.dates(first, end):
+                yield self._session(slot, day)
+        for extra in self.extras:
+            if first <= extra.date < end:
+                yield self._extra_session(extra)
+
+    def _closed_days(self, first: date, end: date) -> dict[date, tuple[str, int]]:
+        """Every closed day in ``[first, end)``: (reason, sequence step). Dated closures win over holidays."""
+        closed = {day: (name, 1) for day, name in (self.holidays.between(first, end) if self.holidays else {}).items()}
+        closed.update((c.date, (c.reason, c.sequence)) for c in self.closures if first <= c.date < end)
+        return closed
+
+    def _apply(
+        self,
+        session: Session,
+        changes: dict[tuple[str, date], Change],
+        closed: dict[date, tuple[str, int]],
+    ) -> Session:
+        """Stage 3: the one-off change, then any closure of the day the session lands on."""
+        change = changes.get((session.slot_id, session.original_date))
+        if change is not None:
+            session = change.apply(session, self.zone)
+        if session.cancelled:
+            return session
+        closure = closed.get(session.day)
+        if closure is None:
+            return session
+        reason, step = closure
+        return dataclasses.replace(
+            session, status=Status.CANCELLED, reason=reason, sequence=session.sequence + step
+        )
+
+    def _reach(self) -> timedelta:
+        """How far (in days) any change moves a session, plus a day for time zones."""
+        return _reach(self)
+
+    def _instant(self, value: object, name: str) -> datetime:
+        if isinstance(value, datetime):
+            if value.utcoffset() is None:
+                raise WindowError(
+                    f"{value.isoformat()} has no time zone: pass an aware datetime or a date",
+                    field=name,
+                )
+            return value
+        if isinstance(value, date):
+            return local_datetime(value, time(0), self.zone)
+        raise WindowError(f"expected a date or an aware datetime, got {value!r}", field=name)
+
+    # -- queries ------------------------------------------------------------
+
+    def sessions_between(
+        self,
+        start: date | datetime,
+        end: date | datetime,
+        *,
+        modality: Modality | str | None = None,
+        include_cancelled: bool = True,
+    ) -> list[Session]:
+        """The sessions that start in ``[start, end)``, sorted by start.
+
+        Parameters
+        ----------
+        start, end:
+            The window; ``end`` is exclusive. A date means midnight at the start
+            of that day in the schedule's zone; a datetime must be aware and may
+            be in any tzinfo (zoneinfo, pytz, fixed offsets).
+        modality:
+            Only sessions of this modality (``"online"`` or ``"in_person"``).
+        include_cancelled:
+            Whether cancelled sessions (closures, holidays, cancellations) are
+            included; they are by default, with their reason.
+
+        Returns
+        -------
+        A list of :class:`Session`, sorted by start. Empty when ``end <= start``.
+
+        Raises
+        ------
+        WindowError
+            For a naive datetime or anything that is not a date.
+
+        >>> from hmis_schedule import clackamas
+        >>> [(s.day.isoformat(), s.status.value, s.reason)
+        ...  for s in clackamas().sessions_between(date(2026, 9, 7), date(2026, 9, 8))]
+        [('2026-09-07', 'cancelled', 'Labor Day')]
+        """
+        lo = self._instant(start, "start")
+        hi = self._instant(end, "end")
+        wanted = _modality(modality)
+        if hi <= lo:
+            return []
+        zone = self.zone
+        reach = self._reach()
+        first = lo.astimezone(zone).date() - reach
+        last = hi.astimezone(zone).date() + reach + timedelta(days=1)
+        changes = {c.key: c for c in self.changes}
+        closed = self._closed_days(first - reach, last + reach)
+        found = [
+            s
+            for s in (self._apply(p, changes, closed) for p in self._planned_between(first, last))
+            if lo <= s.start < hi
+            and (wanted is None or s.modality is wanted)
+            and (include_cancelled or not s.cancelled)
+        ]
+        found.sort(key=_by_start)
+        return found
+
+    def next_session(
+        self,
+        after: date | datetime | None = None,
+        *,
+        modality: Modality | str | None = None,
+    ) -> Session | None:
+        """The first session that is not cancelled and starts strictly after ``after``.
+
+        Parameters
+        ----------
+        after:
+            An aware datetime, or a date (midnight at its start in the schedule's
+            zone). Default: now, reckoned in the schedule's zone.
+        modality:
+            Only sessions of this modality.
+
+        Returns
+        -------
+        The session, or ``None`` if there is none in the next ten years.
+
+        >>> from datetime import datetime
+        >>> from hmis_schedule import clackamas
+        >>> s = clackamas()
+        >>> s.next_session(datetime(2026, 11, 23, 13, 0, tzinfo=s.zone)).start.isoformat()
+        '2026-11-30T09:00:00-08:00'
+        """
+        lo = clock.now(self.zone) if after is None else self._instant(after, "after")
+        wanted = _modality(modality)
+        horizon = lo + timedelta(days=366 * _SEARCH_HORIZON_YEARS)
+        window_start = lo
+        while window_start < horizon:
+            window_end = window_start + _SEARCH_STEP
+            for session in self.sessions_between(
+                window_start, window_end, modality=wanted, include_cancelled=False
+            ):
+                if session.start > lo:
+                    return session
+            window_start = window_end
+        return None
+
+    def session(self, uid: str) -> Session:
+        """The session with this ``uid``, with its changes and closures applied.
+
+        Raises
+        ------
+        SessionNotFoundError
+            If no slot or extra session of this schedule makes that uid.
+
+        >>> from hmis_schedule import clackamas
+        >>> s = clackamas()
+        >>> s.session(f"second-monday-20261214@{s.uid_domain}").full_location
+        'PSB 216, 2051 Kaen Road, Oregon City, OR 97045'
+        """
+        parsed = parse_uid(uid) if isinstance(uid, str) else None
+        if parsed is None or parsed[2] != self.uid_domain:
+            raise SessionNotFoundError(f"no session has the uid {uid!r}", field="uid")
+        slot_id, day, _ = parsed
+        slot = next((s for s in self.slots if s.id == slot_id), None)
+        extra = next((e for e in self.extras if e.id == slot_id), None)
+        if (slot is None or not slot.occurs_on(day)) and (extra is None or extra.date != day):
+            raise SessionNotFoundError(f"no session has the uid {uid!r}", field="uid")
+        reach = self._reach()
+        return self._apply(
+            self._planned(slot_id, day),
+            {c.key: c for c in self.changes},
+            self._closed_days(day - reach, day + reach),
+        )
+
+    def today(self, now: datetime | None = None) -> date:
+        """Today's date in the schedule's zone (``now`` defaults to the clock)."""
+        instant = clock.now(self.zone) if now is None else self._instant(now, "now")
+        return instant.astimezone(self.zone).date()
+
+    def slot(self, slot_id: str) -> Slot:
+        """The slot with this id.
+
+        Raises
+        ------
+        ScheduleError
+            If there is none; the message lists the slot ids.
+        """
+        for slot in self.slots:
+            if slot.id == slot_id:
+                return slot
+        raise ScheduleError(
+            f"no slot has the id {slot_id!r}", field="slot", choices=[s.id for s in self.slots]
+        )
+
+
+def _by_start(session: Session) -> tuple[datetime, datetime, str]:
+    return session.start, session.end, session.uid
+
+
+def _modality(value: Modality | str | None) -> Modality | None:
+    if value is None or isinstance(value, Modality):
+        return value
+    try:
+        return Modality(value)
+    except ValueError:
+        raise ScheduleError(
+            f"unknown modality {value!r}", field="modality", choices=[m.value for m in Modality]
+        ) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _reach(schedule: Schedule) -> timedelta:
+    moves = [(c.to_date - c.date).days for c in schedule.changes if c.to_date is not None]
+    days = max(map(abs, moves), default=0)
+    return timedelta(days=days + 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _fingerprint(schedule: Schedule) -> str:
+    from .files import to_toml  # the file format is the canonical form
+
+    return hashlib.sha256(to_toml(schedule).encode()).hexdigest()[:16]
+
