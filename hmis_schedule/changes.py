@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import ScheduleError
 from .rules import Modality, check_id, check_times
-from .session import Session, Status, local_datetime
+from .session import Session, Status, local_times
 
 __all__ = ["Change", "ExtraSession"]
 
@@ -121,10 +121,11 @@ class Change:
         location = self.location if self.location is not None else session.location
         if modality is Modality.IN_PERSON and not location.strip():
             raise ScheduleError("an in-person session needs the street address", field="location")
+        start_at, end_at = local_times(day, start, end, zone)
         return dataclasses.replace(
             session,
-            start=local_datetime(day, start, zone),
-            end=local_datetime(day, end, zone),
+            start=start_at,
+            end=end_at,
             modality=modality,
             location=location,
             room=self.room if self.room is not None else session.room,

@@ -30,8 +30,9 @@ from .changes import Change, ExtraSession
 from .closures import Closure, HolidayCalendar
 from .errors import Problem, ScheduleError
 from .facts import LANGUAGES, Contact, Crisis, Onboarding, Text
-from .rules import Modality, Slot, Weekday
+from .rules import Modality, Slot, Weekday, check_id
 from .schedule import FeedSettings, Schedule
+from .schedule import _zone as zone_of
 
 __all__ = ["SCHEMA_VERSION", "clackamas", "from_toml", "load_schedule", "to_toml"]
 
@@ -137,6 +138,19 @@ def _time(value: object) -> time:
         except ValueError:
             pass
     raise ScheduleError(f"expected a time of day such as 09:00 or 13:30, got {_show(value)}")
+
+
+def _id(value: object) -> str:
+    return check_id(_str(value), field="")
+
+
+def _timezone(value: object) -> str:
+    name = _str(value)
+    try:
+        zone_of(name)
+    except ScheduleError as err:
+        raise ScheduleError(err.message) from None
+    return name
 
 
 def _datetime(value: object) -> datetime:
@@ -363,11 +377,11 @@ def from_data(data: Mapping[str, Any], *, source: str = "<schedule>") -> Schedul
 
     scalars: dict[str, Any] = {}
     for key, convert, default in (
-        ("id", _str, ...),
+        ("id", _id, ...),
         ("name", _text, ...),
         ("title", _text, ...),
         ("description", _text, Text.of("")),
-        ("timezone", _str, ...),
+        ("timezone", _timezone, ...),
         ("updated", _datetime, ...),
         ("uid_domain", _str, ...),
         ("url", _str, ""),

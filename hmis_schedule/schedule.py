@@ -23,6 +23,7 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from . import clock
@@ -37,6 +38,19 @@ __all__ = ["FeedSettings", "Schedule"]
 
 _SEARCH_STEP = timedelta(days=93)
 _SEARCH_HORIZON_YEARS = 10
+_UTC = ZoneInfo("UTC")
+# The dates the library plans on: all a datetime can hold, less a day at each
+# end for time-zone arithmetic. Query bounds outside them are a WindowError.
+_FIRST_DAY = date(1, 1, 2)
+_LAST_DAY = date(9999, 12, 30)
+_LAST_INSTANT = datetime.combine(_LAST_DAY, time(0), tzinfo=_UTC)
+
+
+def _shift(day: date, delta: timedelta) -> date:
+    """``day + delta``, kept within the dates the library plans on."""
+    if delta >= timedelta(0):
+        return day + delta if (_LAST_DAY - day) > delta else _LAST_DAY
+    return day + delta if (day - _FIRST_DAY) > -delta else _FIRST_DAY
 
 
 @functools.cache
@@ -117,70 +131,99 @@ class Schedule:
     feed: FeedSettings = field(default_factory=FeedSettings)
 
     def __post_init__(self) -> None:
-        check_id(self.id)
-        _zone(self.timezone)
+        offset = self.updated.utcoffset() if isinstance(self.updated, datetime) else None
+        if offset is not None:
+            # Keep the instant as its file form (a fixed offset), so a time in a zone's repeated
+            # or skipped hour reads back equal: datetimes there never equal another zone's (PEP 495).
+            object.__setattr__(self, "updated", self.updated.astimezone(dt_timezone(offset)))
+        # Every check runs, so a schedule file with several problems reports them all at once.
+        errors = [
+            *self._check_fields(),
+            *self._check_ids(),
+            *self._check_overlaps(),
+            *self._check_closures(),
+            *self._check_changes(),
+        ]
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise ScheduleError("", choices=errors[0].choices, problems=[p for e in errors for p in e.problems])
+
+    def _check_fields(self) -> Iterator[ScheduleError]:
+        try:
+            check_id(self.id)
+        except ScheduleError as err:
+            yield err
+        try:
+            _zone(self.timezone)
+        except ScheduleError as err:
+            yield err
         if not isinstance(self.updated, datetime) or self.updated.utcoffset() is None:
-            raise ScheduleError(
+            yield ScheduleError(
                 f"expected a date and time with an offset, such as 2026-11-23T00:00:00Z, got {self.updated!r}",
                 field="updated",
             )
         if not self.uid_domain or any(c.isspace() or c == "@" for c in self.uid_domain):
-            raise ScheduleError(
+            yield ScheduleError(
                 f"expected a domain name such as 'hmis.example.org', got {self.uid_domain!r}",
                 field="uid_domain",
             )
         if not self.slots and not self.extras:
-            raise ScheduleError("a schedule needs at least one slot or extra session", field="slots")
-        self._check_ids()
-        self._check_overlaps()
-        self._check_closures()
-        self._check_changes()
+            yield ScheduleError("a schedule needs at least one slot or extra session", field="slots")
 
-    def _check_ids(self) -> None:
+    def _check_ids(self) -> Iterator[ScheduleError]:
         seen: dict[str, str] = {}
         named = [(f"slots[{i}]", s.id) for i, s in enumerate(self.slots)]
         named += [(f"extra_sessions[{i}]", e.id) for i, e in enumerate(self.extras)]
         for where, item_id in named:
             if item_id in seen:
-                raise ScheduleError(
+                yield ScheduleError(
                     f"duplicate id {item_id!r}: {seen[item_id]} has it already",
                     field=f"{where}.id",
                 )
-            seen[item_id] = where
+            else:
+                seen[item_id] = where
 
-    def _check_overlaps(self) -> None:
+    def _check_overlaps(self) -> Iterator[ScheduleError]:
         for j, later in enumerate(self.slots):
             for i, earlier in enumerate(self.slots[:j]):
                 if earlier.overlaps(later):
-                    raise ScheduleError(
+                    yield ScheduleError(
                         f"overlaps slots[{i}] ({earlier.id!r}): both can fall on the same "
                         f"{later.weekday.value} at overlapping times "
                         f"({earlier.start:%H:%M}-{earlier.end:%H:%M} and {later.start:%H:%M}-{later.end:%H:%M})",
                         field=f"slots[{j}]",
                     )
+                    break
 
-    def _check_closures(self) -> None:
+    def _check_closures(self) -> Iterator[ScheduleError]:
         seen: dict[date, int] = {}
         for i, closure in enumerate(self.closures):
             if closure.date in seen:
-                raise ScheduleError(
+                yield ScheduleError(
                     f"{closure.date} is closed already by closures[{seen[closure.date]}]",
                     field=f"closures[{i}].date",
                 )
-            seen[closure.date] = i
+            else:
+                seen[closure.date] = i
 
-    def _check_changes(self) -> None:
+    def _check_changes(self) -> Iterator[ScheduleError]:
         slots = {s.id: s for s in self.slots}
         extras = {e.id: e for e in self.extras}
         seen: dict[tuple[str, date], int] = {}
+        try:
+            zone: ZoneInfo | None = _zone(self.timezone)
+        except ScheduleError:
+            zone = None  # reported by _check_fields; changes cannot be tried without a zone
         for i, change in enumerate(self.changes):
             where = f"changes[{i}]"
             if change.key in seen:
-                raise ScheduleError(
+                yield ScheduleError(
                     f"changes[{seen[change.key]}] changes the same session already; "
                     "put both edits in one change",
                     field=where,
                 )
+                continue
             seen[change.key] = i
             if change.slot in slots:
                 slot = slots[change.slot]
@@ -189,26 +232,30 @@ class Schedule:
                         str(d)
                         for d in slot.dates(change.date - timedelta(days=45), change.date + timedelta(days=45))
                     )
-                    raise ScheduleError(
+                    yield ScheduleError(
                         f"slot {slot.id!r} has no session on {change.date} (nearby: {nearby or 'none'})",
                         field=f"{where}.date",
                     )
+                    continue
             elif change.slot in extras:
                 if extras[change.slot].date != change.date:
-                    raise ScheduleError(
+                    yield ScheduleError(
                         f"extra session {change.slot!r} is on {extras[change.slot].date}, not {change.date}",
                         field=f"{where}.date",
                     )
+                    continue
             else:
-                raise ScheduleError(
+                yield ScheduleError(
                     f"no slot or extra session has the id {change.slot!r}",
                     field=f"{where}.slot",
                     choices=[*slots, *extras],
                 )
-            try:
-                change.apply(self._planned(change.slot, change.date), self.zone)
-            except ScheduleError as err:
-                raise err.within(where) from None
+                continue
+            if zone is not None:
+                try:
+                    change.apply(self._planned(change.slot, change.date), zone)
+                except ScheduleError as err:
+                    yield err.within(where)
 
     # -- the pipeline -------------------------------------------------------
 
@@ -253,14 +300,14 @@ class Schedule:
         )
 
     def _extra_session(self, extra: ExtraSession) -> Session:
-        zone = self.zone
+        start, end = local_times(extra.date, extra.start, extra.end, self.zone)
         return Session(
             uid=session_uid(extra.id, extra.date, self.uid_domain),
             slot_id=extra.id,
             ordinal=None,
             original_date=extra.date,
-            start=local_datetime(extra.date, extra.start, zone),
-            end=local_datetime(extra.date, extra.end, zone),
+            start=start,
+            end=end,
             modality=extra.modality,
             location=extra.location,
             room=extra.room,
@@ -308,16 +355,28 @@ class Schedule:
         return _reach(self)
 
     def _instant(self, value: object, name: str) -> datetime:
+        """``value`` as an instant in UTC, so comparisons never depend on a tzinfo's folds."""
         if isinstance(value, datetime):
             if value.utcoffset() is None:
                 raise WindowError(
                     f"{value.isoformat()} has no time zone: pass an aware datetime or a date",
                     field=name,
                 )
-            return value
-        if isinstance(value, date):
-            return local_datetime(value, time(0), self.zone)
-        raise WindowError(f"expected a date or an aware datetime, got {value!r}", field=name)
+            instant = value
+        elif isinstance(value, date):
+            instant = local_datetime(value, time(0), self.zone)
+        else:
+            raise WindowError(f"expected a date or an aware datetime, got {value!r}", field=name)
+        try:
+            utc = instant.astimezone(_UTC)
+        except OverflowError:
+            utc = None
+        if utc is None or not _FIRST_DAY <= utc.date() <= _LAST_DAY:
+            raise WindowError(
+                f"{value.isoformat()} is out of range: use a time from {_FIRST_DAY} to {_LAST_DAY}",
+                field=name,
+            )
+        return utc
 
     # -- queries ------------------------------------------------------------
 
@@ -364,10 +423,16 @@ class Schedule:
             return []
         zone = self.zone
         reach = self._reach()
-        first = lo.astimezone(zone).date() - reach
-        last = hi.astimezone(zone).date() + reach + timedelta(days=1)
+        first = _shift(lo.astimezone(zone).date(), -reach)
+        last = _shift(hi.astimezone(zone).date(), reach + timedelta(days=1))
         changes = {c.key: c for c in self.changes}
-        closed = self._closed_days(first - reach, last + reach)
+        closed = self._closed_days(_shift(first, -reach), _shift(last, reach))
+        # Compare in the schedule's zone (cheap: no UTC offsets looked up) unless a bound is
+        # the second occurrence of a repeated wall-clock time: comparisons within one zone
+        # ignore fold, and every session starts at a first occurrence (fold=0).
+        lo_local, hi_local = lo.astimezone(zone), hi.astimezone(zone)
+        if lo_local.fold == 0 and hi_local.fold == 0:
+            lo, hi = lo_local, hi_local
         found = [
             s
             for s in (self._apply(p, changes, closed) for p in self._planned_between(first, last))
@@ -404,12 +469,13 @@ class Schedule:
         >>> s.next_session(datetime(2026, 11, 23, 13, 0, tzinfo=s.zone)).start.isoformat()
         '2026-11-30T09:00:00-08:00'
         """
-        lo = clock.now(self.zone) if after is None else self._instant(after, "after")
+        lo = self._instant(clock.now(self.zone) if after is None else after, "after")
         wanted = _modality(modality)
-        horizon = lo + timedelta(days=366 * _SEARCH_HORIZON_YEARS)
+        horizon = min(lo, _LAST_INSTANT - timedelta(days=366 * _SEARCH_HORIZON_YEARS))
+        horizon += timedelta(days=366 * _SEARCH_HORIZON_YEARS)
         window_start = lo
         while window_start < horizon:
-            window_end = window_start + _SEARCH_STEP
+            window_end = min(window_start, horizon - _SEARCH_STEP) + _SEARCH_STEP
             for session in self.sessions_between(
                 window_start, window_end, modality=wanted, include_cancelled=False
             ):
@@ -437,13 +503,15 @@ class Schedule:
         slot_id, day, _ = parsed
         slot = next((s for s in self.slots if s.id == slot_id), None)
         extra = next((e for e in self.extras if e.id == slot_id), None)
-        if (slot is None or not slot.occurs_on(day)) and (extra is None or extra.date != day):
+        if (
+            (slot is None or not slot.occurs_on(day)) and (extra is None or extra.date != day)
+        ) or not _FIRST_DAY <= day <= _LAST_DAY:
             raise SessionNotFoundError(f"no session has the uid {uid!r}", field="uid")
         reach = self._reach()
         return self._apply(
             self._planned(slot_id, day),
             {c.key: c for c in self.changes},
-            self._closed_days(day - reach, day + reach),
+            self._closed_days(_shift(day, -reach), _shift(day, reach + timedelta(days=1))),
         )
 
     def today(self, now: datetime | None = None) -> date:

@@ -88,12 +88,22 @@ def local_times(day: date, start: time, end: time, zone: ZoneInfo) -> tuple[date
 
     A day whose midnight and next midnight have the same UTC offset has no
     clock change, so every wall-clock time on it happens exactly once (zones
-    change their clocks at most once a day).
+    change their clocks at most once a day). When a clock change pushes the
+    start to or past the end (02:30-03:00 on the night clocks jump from 02:00
+    to 03:00), the session keeps its planned length from the start it gets.
+
+    >>> start, end = local_times(date(2026, 3, 8), time(2, 30), time(3), ZoneInfo("America/Los_Angeles"))
+    >>> start.isoformat(), end.isoformat()
+    ('2026-03-08T03:30:00-07:00', '2026-03-08T04:00:00-07:00')
     """
     midnight = datetime.combine(day, _MIDNIGHT, tzinfo=zone)
     if midnight.utcoffset() == (midnight + _DAY).utcoffset():
         return datetime.combine(day, start, tzinfo=zone), datetime.combine(day, end, tzinfo=zone)
-    return local_datetime(day, start, zone), local_datetime(day, end, zone)
+    first, last = local_datetime(day, start, zone), local_datetime(day, end, zone)
+    if last.astimezone(_UTC) <= first.astimezone(_UTC):
+        planned = datetime.combine(day, end) - datetime.combine(day, start)
+        last = (first.astimezone(_UTC) + planned).astimezone(zone)
+    return first, last
 
 
 @functools.total_ordering
@@ -189,8 +199,8 @@ class Session:
 
     @property
     def duration(self) -> timedelta:
-        """How long the session lasts."""
-        return self.end - self.start
+        """How long the session lasts (elapsed time, so a clock change in between counts)."""
+        return self.end.astimezone(_UTC) - self.start.astimezone(_UTC)
 
     @property
     def cancelled(self) -> bool:
