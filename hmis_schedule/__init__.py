@@ -7,7 +7,10 @@ The pipeline, one module per stage:
 - :mod:`~hmis_schedule.changes` and :mod:`~hmis_schedule.closures`: one-off
   changes, extra sessions, holidays and closures;
 - :mod:`~hmis_schedule.schedule`: the :class:`Schedule` and its queries;
-- :mod:`~hmis_schedule.files`: TOML schedule files in and out.
+- :mod:`~hmis_schedule.files`: TOML schedule files in and out;
+- :mod:`~hmis_schedule.feed` (with :mod:`~hmis_schedule.text` and
+  :mod:`~hmis_schedule.vtimezone`): iCalendar feeds;
+  :mod:`~hmis_schedule.export`: every feed written to a folder.
 
 >>> from datetime import date
 >>> import hmis_schedule
@@ -20,7 +23,9 @@ The pipeline, one module per stage:
 from .changes import Change, ExtraSession
 from .closures import Closure, HolidayCalendar
 from .errors import Problem, ScheduleError, SessionNotFoundError, WindowError
+from .export import session_record  # not export(): it would hide the module hmis_schedule.export
 from .facts import LANGUAGES, Contact, Crisis, Onboarding, Text
+from .feed import FeedFilter, feed_window, render_feed, render_session, session_summary
 from .files import SCHEMA_VERSION, clackamas, from_toml, load_schedule, to_toml
 from .rules import LAST, ORDINALS, Modality, Slot, Weekday, nth_weekday
 from .schedule import FeedSettings, Schedule
@@ -36,6 +41,7 @@ __all__ = [
     "Contact",
     "Crisis",
     "ExtraSession",
+    "FeedFilter",
     "FeedSettings",
     "HolidayCalendar",
     "Modality",
@@ -51,9 +57,14 @@ __all__ = [
     "Weekday",
     "WindowError",
     "clackamas",
+    "feed_window",
     "from_toml",
     "load_schedule",
     "nth_weekday",
+    "render_feed",
+    "render_session",
+    "session_record",
+    "session_summary",
     "to_toml",
 ]
 

@@ -1,0 +1,208 @@
+"""Static export: every feed, one calendar per session and ``sessions.json``, written to a folder.
+
+For counties that host files on a static site or CDN instead of running the
+server. The layout mirrors the server's URLs, with Spanish under ``es/``
+(a static host cannot answer ``?lang=es``)::
+
+    calendar.ics                 calendar/online.ics        calendar/in-person.ics
+    es/calendar.ics              es/calendar/online.ics     es/calendar/in-person.ics
+    sessions/<uid>.ics           one per session of the default window
+    sessions.json                the same sessions as JSON records (es/sessions.json in Spanish)
+
+Every file is written to a temporary file beside it and renamed into place,
+so a web server reading the folder never sees a half-written file. A file
+whose bytes did not change is left alone (its modification time too, so
+caches keep their validators). Files of sessions that left the window are
+kept: links to them keep working.
+
+>>> import tempfile
+>>> from datetime import date
+>>> from hmis_schedule import clackamas
+>>> with tempfile.TemporaryDirectory() as folder:
+...     paths = export(clackamas(), folder, today=date(2026, 11, 23))
+...     sorted(str(p.relative_to(folder)) for p in paths)[:4]
+['calendar.ics', 'calendar/in-person.ics', 'calendar/online.ics', 'es/calendar.ics']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from .errors import ScheduleError
+from .facts import LANGUAGES
+from .feed import FeedFilter, feed_window, page_url, render_feed, render_session, session_path
+from .i18n import check_language
+from .schedule import Schedule
+from .session import Session
+from .text import session_location, session_reason, session_summary
+
+__all__ = ["FEED_FILES", "export", "session_record", "write_atomic"]
+
+FEED_FILES = {
+    FeedFilter.ALL: "calendar.ics",
+    FeedFilter.ONLINE: "calendar/online.ics",
+    FeedFilter.IN_PERSON: "calendar/in-person.ics",
+}
+"""Where each feed goes, relative to the export folder (Spanish: under ``es/``)."""
+
+
+def session_record(
+    session: Session, schedule: Schedule, *, base_url: str = "", lang: str = "en"
+) -> dict[str, object]:
+    """One session as a JSON-ready record.
+
+    Parameters
+    ----------
+    session, schedule:
+        The session and its schedule.
+    base_url:
+        The public https root without a trailing slash, for ``ics_url``.
+    lang:
+        The language of ``summary``, ``reason`` and ``location``.
+
+    Returns
+    -------
+    A dict with ``uid``, ``slot``, ``start`` and ``end`` (ISO 8601 with the
+    offset), ``modality``, ``location`` (full), ``room``, ``status``,
+    ``reason`` (as people read it, e.g. "Labor Day - county offices closed"),
+    ``sequence``, ``summary``, ``notes``, ``original_date``, ``ics_url``.
+
+    >>> from hmis_schedule import clackamas
+    >>> s = clackamas()
+    >>> record = session_record(s.session(f"first-monday-20260907@{s.uid_domain}"), s,
+    ...                         base_url="https://hmis.example.org")
+    >>> record["start"], record["status"], record["reason"]
+    ('2026-09-07T09:00:00-07:00', 'cancelled', 'Labor Day - county offices closed')
+    >>> record["ics_url"]
+    'https://hmis.example.org/sessions/first-monday-20260907@hmis-training.clackamas.us.ics'
+    """
+    check_language(lang)
+    return {
+        "uid": session.uid,
+        "slot": session.slot_id,
+        "start": session.start.isoformat(),
+        "end": session.end.isoformat(),
+        "modality": session.modality.value,
+        "location": session_location(session, lang),
+        "room": session.room,
+        "status": session.status.value,
+        "reason": session_reason(session, schedule, lang),
+        "sequence": session.sequence,
+        "summary": session_summary(session, schedule, lang),
+        "notes": session.notes,
+        "original_date": session.original_date.isoformat(),
+        "ics_url": f"{base_url}{session_path(session.uid)}",
+    }
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` through a temporary file and a rename; ``False`` if it held them already.
+
+    The file is readable by everyone (mode 0644), as a web server needs.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "feed.ics"
+    ...     write_atomic(path, b"one"), write_atomic(path, b"one"), path.read_bytes()
+    (True, False, b'one')
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _session_file(uid: str) -> str:
+    name = session_path(uid).lstrip("/")
+    if "/" in name[len("sessions/") :] or "\\" in name or name.startswith("sessions/."):
+        raise ScheduleError(f"uid {uid!r} cannot be a file name", field="uid")
+    return name
+
+
+def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: str = "") -> list[Path]:
+    """Write every feed, one calendar per session and ``sessions.json`` into ``directory``.
+
+    Parameters
+    ----------
+    schedule:
+        The schedule.
+    directory:
+        The folder to write into (created if missing). Other files in it are
+        left alone.
+    today:
+        Today in the schedule's zone; it places the default window.
+    base_url:
+        The public https root the folder is served at, without a trailing
+        slash (for event URLs and ``ics_url``).
+
+    Returns
+    -------
+    The paths written (or already up to date), in a stable order: the six
+    feeds, the session calendars, then ``sessions.json`` and ``es/sessions.json``.
+
+    Raises
+    ------
+    ScheduleError
+        If ``directory`` exists and is not a folder, or a session's uid cannot
+        be a file name (nothing is written then).
+    OSError
+        If the folder cannot be written.
+
+    >>> import tempfile
+    >>> from hmis_schedule import clackamas
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = export(clackamas(), folder, today=date(2026, 11, 23))
+    ...     (Path(folder) / "es" / "calendar.ics").read_bytes().count(b"BEGIN:VEVENT")
+    78
+    """
+    root = Path(directory)
+    if root.exists() and not root.is_dir():
+        raise ScheduleError(f"{root} exists and is not a folder", field="directory")
+    first, last = feed_window(schedule, today)
+    sessions = schedule.sessions_between(first, last)
+    files: list[tuple[str, bytes]] = []
+    for lang in LANGUAGES:
+        prefix = "" if lang == "en" else f"{lang}/"
+        for chosen, name in FEED_FILES.items():
+            files.append(
+                (prefix + name, render_feed(schedule, today=today, lang=lang, filter=chosen, base_url=base_url))
+            )
+    for session in sessions:
+        files.append((_session_file(session.uid), render_session(schedule, session.uid, base_url=base_url)))
+    for lang in LANGUAGES:
+        prefix = "" if lang == "en" else f"{lang}/"
+        document = {
+            "schedule": schedule.id,
+            "name": schedule.name.get(lang),
+            "timezone": schedule.timezone,
+            "updated": schedule.updated.isoformat(),
+            "window": {"start": first.isoformat(), "end": last.isoformat()},
+            "url": page_url(schedule, base_url),
+            "sessions": [session_record(s, schedule, base_url=base_url, lang=lang) for s in sessions],
+        }
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        files.append((f"{prefix}sessions.json", text.encode()))
+    written = []
+    for name, data in files:
+        path = root / name
+        write_atomic(path, data)
+        written.append(path)
+    return written

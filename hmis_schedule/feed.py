@@ -1,0 +1,567 @@
+"""Stage 5 of the pipeline: sessions to iCalendar (RFC 5545) bytes, with ``icalendar``.
+
+Every client (Outlook, Google Calendar, Apple Calendar, Thunderbird) must show
+the same sessions at the same wall-clock times, so the feed is written in the
+form they all read alike:
+
+- **One VEVENT per session, no RRULE.** Outlook cannot express "the fifth
+  Monday" and rewrites such rules; expanded events are read the same
+  everywhere. Each event's UID is the session's stable uid.
+- **Cancelled sessions stay**, with ``STATUS:CANCELLED``, a higher SEQUENCE, a
+  summary starting "Cancelled:" and the reason in the description.
+- **Deterministic bytes.** DTSTAMP and LAST-MODIFIED are the schedule's
+  ``updated`` time, the calendar's UID and PRODID are fixed, icalendar is given
+  ``uid=`` and ``stamp=`` so it invents nothing: equal inputs, equal bytes.
+- **Times** carry the schedule's IANA TZID and a VTIMEZONE in the classic
+  one-STANDARD-one-DAYLIGHT form Outlook reads (:mod:`hmis_schedule.vtimezone`),
+  checked against ``zoneinfo`` for every session written. A wall-clock time
+  that happens twice (the repeated hour when clocks go back) is written in
+  UTC instead, so no reader has to guess which of the two is meant.
+- **Text** comes from :mod:`hmis_schedule.text` in English or Spanish,
+  escaped by :class:`IcsText`; lines are folded at 75 octets by
+  :func:`fold_line` (never inside a UTF-8 character or an escape), CRLF ends.
+
+The URL paths match the server's routes (:data:`FEED_PATHS`,
+:func:`session_path`), and the static export (:mod:`hmis_schedule.export`).
+
+>>> from datetime import date
+>>> from hmis_schedule import clackamas
+>>> ics = render_feed(clackamas(), today=date(2026, 11, 23), filter="in_person")
+>>> ics.count(b"BEGIN:VEVENT"), ics.splitlines()[1]
+(18, b'VERSION:2.0')
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+
+from icalendar import Calendar, Event, vDuration, vText
+from icalendar.enums import STATUS, TRANSP
+
+from .errors import ScheduleError, WindowError
+from .i18n import check_language
+from .rules import Modality
+from .schedule import Schedule
+from .session import Session
+from .text import (
+    calendar_description,
+    calendar_name,
+    modality_label,
+    session_description,
+    session_location,
+    session_summary,
+)
+from .vtimezone import ZoneRules, zone_rules
+
+__all__ = [
+    "FEED_PATHS",
+    "PRODID",
+    "FeedFilter",
+    "IcsText",
+    "add_months",
+    "clean_text",
+    "escape_text",
+    "feed_calendar",
+    "feed_filter",
+    "feed_path",
+    "feed_window",
+    "fold_line",
+    "page_url",
+    "render_feed",
+    "render_session",
+    "session_calendar",
+    "session_event",
+    "session_path",
+    "session_summary",
+    "to_ics",
+]
+
+PRODID = "-//hmis-schedule//Training schedule feed//EN"
+"""The fixed product identifier of every feed."""
+
+
+class FeedFilter(StrEnum):
+    """Which sessions a feed holds."""
+
+    ALL = "all"
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+
+    @property
+    def modality(self) -> Modality | None:
+        """The modality this filter keeps, or ``None`` for all sessions."""
+        return None if self is FeedFilter.ALL else Modality(self.value)
+
+
+FEED_PATHS = {
+    FeedFilter.ALL: "/calendar.ics",
+    FeedFilter.ONLINE: "/calendar/online.ics",
+    FeedFilter.IN_PERSON: "/calendar/in-person.ics",
+}
+"""The URL path of each feed on the server (Spanish: add ``?lang=es``)."""
+
+
+def feed_filter(value: FeedFilter | str) -> FeedFilter:
+    """``value`` as a :class:`FeedFilter`; ``"in-person"`` (as in URLs) is accepted too.
+
+    Raises
+    ------
+    ScheduleError
+        For anything else, listing the choices (field ``filter``).
+
+    >>> feed_filter("in-person")
+    <FeedFilter.IN_PERSON: 'in_person'>
+    """
+    if isinstance(value, FeedFilter):
+        return value
+    if isinstance(value, str):
+        try:
+            return FeedFilter(value.replace("-", "_"))
+        except ValueError:
+            pass
+    raise ScheduleError(f"unknown filter {value!r}", field="filter", choices=[f.value for f in FeedFilter])
+
+
+def feed_path(filter: FeedFilter | str = FeedFilter.ALL, lang: str = "en") -> str:
+    """The server path of a feed, with ``?lang=`` for a language other than English.
+
+    >>> feed_path("online", "es")
+    '/calendar/online.ics?lang=es'
+    """
+    path = FEED_PATHS[feed_filter(filter)]
+    return path if check_language(lang) == "en" else f"{path}?lang={lang}"
+
+
+def session_path(uid: str) -> str:
+    """The server path of one session's calendar.
+
+    >>> session_path("first-monday-20261207@hmis.example.org")
+    '/sessions/first-monday-20261207@hmis.example.org.ics'
+    """
+    return f"/sessions/{uid}.ics"
+
+
+def page_url(schedule: Schedule, base_url: str = "") -> str:
+    """The public page of the schedule: its ``url`` if set, else ``base_url + "/"`` (``""`` if neither).
+
+    >>> from hmis_schedule import clackamas
+    >>> page_url(clackamas(), "https://hmis.example.org")
+    'https://hmis.example.org/'
+    """
+    if schedule.url:
+        return schedule.url
+    return f"{base_url}/" if base_url else ""
+
+
+# -- windows ----------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole ``months``, kept within the month (Jan 31 + 1 month = Feb 28).
+
+    >>> add_months(date(2026, 1, 31), 1)
+    datetime.date(2026, 2, 28)
+    """
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def _date_arg(value: object, field: str) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise WindowError(f"expected a date such as 2026-12-07, got {value!r}", field=field)
+    return value
+
+
+def feed_window(
+    schedule: Schedule, today: date, start: date | None = None, end: date | None = None
+) -> tuple[date, date]:
+    """The dates a feed covers, as a half-open window ``[start, end)``.
+
+    Parameters
+    ----------
+    schedule:
+        The schedule; its ``feed`` settings give the defaults and the limit.
+    today:
+        Today's date in the schedule's zone (an aware datetime is converted).
+    start, end:
+        The window asked for; ``end`` is exclusive. Each one left out takes its
+        default: ``today`` less ``feed.past_days`` days, and ``today`` plus
+        ``feed.future_months`` months.
+
+    Returns
+    -------
+    ``(start, end)``.
+
+    Raises
+    ------
+    WindowError
+        If a bound is not a date, if ``end <= start``, or if the window is
+        longer than ``feed.max_years`` years (field ``start`` or ``end``, the
+        one given).
+
+    >>> from hmis_schedule import clackamas
+    >>> feed_window(clackamas(), date(2026, 11, 23))
+    (datetime.date(2026, 8, 25), datetime.date(2028, 2, 23))
+    """
+    if isinstance(today, datetime):
+        today = schedule.today(today)
+    today = _date_arg(today, "today")
+    settings = schedule.feed
+    first = _date_arg(start, "start") if start is not None else today - timedelta(days=settings.past_days)
+    last = _date_arg(end, "end") if end is not None else add_months(today, settings.future_months)
+    blame = "end" if end is not None or start is None else "start"
+    if last <= first:
+        raise WindowError(f"the window must end after it starts ({first} to {last})", field=blame)
+    try:
+        limit = add_months(first, 12 * settings.max_years)
+    except (ValueError, OverflowError):
+        limit = date.max
+    if last > limit:
+        raise WindowError(
+            f"a feed covers at most {settings.max_years} years: {first} to {last} is longer "
+            f"(the latest end for this start is {limit})",
+            field=blame,
+        )
+    return first, last
+
+
+# -- text -------------------------------------------------------------------
+
+_LINE_OCTETS = 75
+_CONTROLS = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A)) | {0x7F: None}
+
+
+def clean_text(value: str) -> str:
+    r"""``value`` as RFC 5545 TEXT may hold it: line breaks as ``\n``, no other control characters.
+
+    ``\r\n`` and a lone ``\r`` become ``\n``; tabs stay; other C0 controls
+    and DEL, which TEXT cannot carry, are dropped.
+
+    >>> clean_text("Room 2\r\nBack door\x07")
+    'Room 2\nBack door'
+    """
+    return value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
+
+
+def escape_text(value: str) -> str:
+    r"""``value`` escaped as an RFC 5545 TEXT value (after :func:`clean_text`).
+
+    >>> print(escape_text('C:\\Notes; a, b\nc'))
+    C:\\Notes\; a\, b\nc
+    """
+    return (
+        clean_text(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    )
+
+
+class IcsText(vText):
+    """A TEXT property value, escaped by :func:`escape_text`.
+
+    icalendar 7.3's own escaping reads a literal backslash followed by ``N``
+    in the text as a line break; this writes the text exactly as given.
+    """
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        """The escaped value, UTF-8."""
+        return escape_text(str(self)).encode()
+
+
+def fold_line(line: bytes) -> bytes:
+    r"""Fold one content line (UTF-8) at 75 octets, never inside a character or an escape.
+
+    RFC 5545 allows a fold anywhere but inside a UTF-8 character; some
+    clients also misread an escape (``\,``) split by a fold, and icalendar 7.3
+    can split a ``\\`` pair, so the feed folds its lines itself.
+
+    >>> folded = fold_line(b"DESCRIPTION:" + "é".encode() * 40)
+    >>> [len(part) for part in folded.split(b"\r\n")]
+    [74, 19]
+    """
+    if len(line) <= _LINE_OCTETS:
+        return line
+    parts = []
+    start, limit = 0, _LINE_OCTETS
+    while len(line) - start > limit:
+        cut = start + limit
+        while line[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: step back to the character's start
+            cut -= 1
+        run = 0
+        while line[cut - 1 - run] == 0x5C:  # backslashes just before the cut
+            run += 1
+        if run % 2:  # the last one starts an escape: keep it with what it escapes
+            cut -= 1
+        parts.append(line[start:cut])
+        start, limit = cut, _LINE_OCTETS - 1  # a continuation line starts with a space
+    parts.append(line[start:])
+    return b"\r\n ".join(parts)
+
+
+def to_ics(calendar: Calendar) -> bytes:
+    """``calendar`` as iCalendar bytes: icalendar's content lines, folded by :func:`fold_line`, CRLF ends.
+
+    >>> to_ics(Calendar.new(uid="x@example.org", prodid=PRODID)).splitlines()[:2]
+    [b'BEGIN:VCALENDAR', b'VERSION:2.0']
+    """
+    return b"".join(fold_line(line.encode()) + b"\r\n" for line in calendar.content_lines() if line)
+
+
+# -- events -------------------------------------------------------------------
+
+
+def _stamp(schedule: Schedule) -> datetime:
+    return schedule.updated.astimezone(UTC)
+
+
+def _moment(value: datetime, schedule: Schedule, rules: ZoneRules) -> datetime:
+    """The value written for a session time: in the schedule's zone, or in UTC if readers could misplace it."""
+    local = value.astimezone(schedule.zone)
+    naive = local.replace(tzinfo=None)
+    repeated = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+    if repeated or rules.offset_at(naive) != local.utcoffset():
+        return value.astimezone(UTC)
+    return local
+
+
+def session_event(
+    session: Session, schedule: Schedule, *, lang: str = "en", base_url: str = "", rules: ZoneRules | None = None
+) -> Event:
+    """The VEVENT of one session.
+
+    Parameters
+    ----------
+    session, schedule:
+        The session and its schedule.
+    lang:
+        ``"en"`` or ``"es"``.
+    base_url:
+        The public https root, for the event's URL when the schedule has none.
+    rules:
+        The VTIMEZONE rules the calendar carries (default: those of the
+        session's year); every time is checked against them.
+
+    Returns
+    -------
+    An icalendar :class:`~icalendar.Event`.
+
+    >>> from hmis_schedule import clackamas
+    >>> s = clackamas()
+    >>> event = session_event(s.session(f"second-monday-20261214@{s.uid_domain}"), s)
+    >>> str(event["LOCATION"])
+    'PSB 216, 2051 Kaen Road, Oregon City, OR 97045'
+    """
+    if rules is None:
+        rules = zone_rules(schedule.timezone, session.day.year, session.day.year)
+    stamp = _stamp(schedule)
+    url = page_url(schedule, base_url)
+    event = Event.new(
+        uid=session.uid,
+        stamp=stamp,
+        last_modified=stamp,
+        sequence=session.sequence,
+        start=_moment(session.start, schedule, rules),
+        end=_moment(session.end, schedule, rules),
+        url=url or None,
+        categories=[modality_label(session.modality, lang)],
+        status=STATUS.CANCELLED if session.cancelled else STATUS.CONFIRMED,
+        transparency=TRANSP.TRANSPARENT if session.cancelled else TRANSP.OPAQUE,
+    )
+    event.add("SUMMARY", IcsText(session_summary(session, schedule, lang)))
+    event.add("LOCATION", IcsText(session_location(session, lang)))
+    event.add("DESCRIPTION", IcsText(session_description(session, schedule, lang, url)))
+    return event
+
+
+def _calendar(
+    schedule: Schedule,
+    sessions: Sequence[Session],
+    *,
+    lang: str,
+    base_url: str,
+    first: date,
+    last: date,
+    modality: Modality | None,
+    subscription: bool,
+    uid: str,
+) -> Calendar:
+    rules = zone_rules(schedule.timezone, first.year, last.year)
+    events: Iterable[Event] = (
+        session_event(s, schedule, lang=lang, base_url=base_url, rules=rules) for s in sessions
+    )
+    cal = Calendar.new(
+        uid=uid,
+        prodid=PRODID,
+        method="PUBLISH",
+        calscale="GREGORIAN",
+        last_modified=_stamp(schedule),
+        subcomponents=[rules.component(), *events],
+    )
+    cal.add("X-WR-TIMEZONE", schedule.timezone)
+    if subscription:
+        # NAME, DESCRIPTION and their X-WR- twins are all TEXT (icalendar
+        # would write the X-WR- ones unescaped).
+        name = calendar_name(schedule, modality, lang)
+        about = calendar_description(schedule, modality, lang)
+        for key, value in (("NAME", name), ("X-WR-CALNAME", name), ("DESCRIPTION", about), ("X-WR-CALDESC", about)):
+            cal.add(key, IcsText(value))
+        interval = schedule.feed.refresh_interval
+        cal.add("REFRESH-INTERVAL", vDuration(interval), parameters={"VALUE": "DURATION"})
+        cal.add("X-PUBLISHED-TTL", vDuration(interval))
+        url = page_url(schedule, base_url)
+        if url:
+            cal.url = url
+    return cal
+
+
+def feed_calendar(
+    schedule: Schedule,
+    *,
+    today: date,
+    lang: str = "en",
+    filter: FeedFilter | str = FeedFilter.ALL,
+    start: date | None = None,
+    end: date | None = None,
+    base_url: str = "",
+) -> Calendar:
+    """The feed as an icalendar :class:`~icalendar.Calendar`, before serializing.
+
+    Same parameters and errors as :func:`render_feed`, which is
+    ``to_ics(feed_calendar(...))``.
+
+    >>> from hmis_schedule import clackamas
+    >>> cal = feed_calendar(clackamas(), today=date(2026, 11, 23), filter="online")
+    >>> str(cal["X-WR-CALNAME"]), len(cal.timezones)
+    ('Clackamas County HMIS new user training (online)', 1)
+    """
+    check_language(lang)
+    chosen = feed_filter(filter)
+    first, last = feed_window(schedule, today, start, end)
+    sessions = schedule.sessions_between(first, last, modality=chosen.modality)
+    return _calendar(
+        schedule,
+        sessions,
+        lang=lang,
+        base_url=base_url,
+        first=first,
+        last=last,
+        modality=chosen.modality,
+        subscription=True,
+        uid=f"{schedule.id}-{chosen.value.replace('_', '-')}-{lang}@{schedule.uid_domain}",
+    )
+
+
+def render_feed(
+    schedule: Schedule,
+    *,
+    today: date,
+    lang: str = "en",
+    filter: FeedFilter | str = FeedFilter.ALL,
+    start: date | None = None,
+    end: date | None = None,
+    base_url: str = "",
+) -> bytes:
+    """The whole calendar feed: every session in the window, as iCalendar bytes (CRLF).
+
+    Parameters
+    ----------
+    schedule:
+        The schedule.
+    today:
+        Today in the schedule's zone; it places the default window.
+    lang:
+        ``"en"`` or ``"es"``.
+    filter:
+        ``"all"``, ``"online"`` or ``"in_person"`` (or a :class:`FeedFilter`).
+    start, end:
+        The window, ``end`` exclusive; see :func:`feed_window`.
+    base_url:
+        The public https root without a trailing slash, for the events' URL.
+
+    Returns
+    -------
+    The same bytes for the same arguments, every time.
+
+    Raises
+    ------
+    ScheduleError
+        For an unknown language or filter (the message lists the choices).
+    WindowError
+        For a window that ends before it starts or is too long.
+
+    >>> from hmis_schedule import clackamas
+    >>> ics = render_feed(clackamas(), today=date(2026, 11, 23), lang="es",
+    ...                   start=date(2026, 9, 7), end=date(2026, 9, 8))
+    >>> event = Calendar.from_ical(ics).events[0]
+    >>> str(event["STATUS"]), str(event["SUMMARY"])
+    ('CANCELLED', 'Cancelada: Capacitación para nuevos usuarios de HMIS (Microsoft Teams)')
+    """
+    calendar_ = feed_calendar(
+        schedule, today=today, lang=lang, filter=filter, start=start, end=end, base_url=base_url
+    )
+    return to_ics(calendar_)
+
+
+def session_calendar(schedule: Schedule, uid: str, *, lang: str = "en", base_url: str = "") -> Calendar:
+    """The one-event calendar of a session, before serializing (see :func:`render_session`).
+
+    >>> from hmis_schedule import clackamas
+    >>> s = clackamas()
+    >>> [str(e["UID"]) for e in session_calendar(s, f"first-monday-20261207@{s.uid_domain}").events]
+    ['first-monday-20261207@hmis-training.clackamas.us']
+    """
+    check_language(lang)
+    session = schedule.session(uid)
+    day = session.day
+    return _calendar(
+        schedule,
+        [session],
+        lang=lang,
+        base_url=base_url,
+        first=day,
+        last=day,
+        modality=session.modality,
+        subscription=False,
+        uid=f"{schedule.id}-session-{lang}-{uid}",
+    )
+
+
+def render_session(schedule: Schedule, uid: str, *, lang: str = "en", base_url: str = "") -> bytes:
+    """A calendar with one session, for "Add to calendar" buttons.
+
+    It has no calendar name or refresh interval, so apps add the event to a
+    calendar the person chooses instead of subscribing.
+
+    Parameters
+    ----------
+    schedule:
+        The schedule.
+    uid:
+        The session's uid.
+    lang:
+        ``"en"`` or ``"es"``.
+    base_url:
+        The public https root without a trailing slash.
+
+    Returns
+    -------
+    iCalendar bytes (CRLF).
+
+    Raises
+    ------
+    SessionNotFoundError
+        If no session has that uid.
+    ScheduleError
+        For an unknown language.
+
+    >>> from hmis_schedule import clackamas
+    >>> s = clackamas()
+    >>> render_session(s, f"first-monday-20261207@{s.uid_domain}").count(b"BEGIN:VEVENT")
+    1
+    """
+    return to_ics(session_calendar(schedule, uid, lang=lang, base_url=base_url))

@@ -1,0 +1,155 @@
+"""Static export: the files a static host serves, written whole, matching the server's URLs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import threading
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from feed_readers import expected, read_icalendar
+
+from hmis_schedule import Schedule, ScheduleError
+from hmis_schedule.export import FEED_FILES, export, session_record, write_atomic
+from hmis_schedule.feed import FeedFilter, feed_path, feed_window, render_feed, render_session, session_path
+
+TODAY = date(2026, 11, 23)
+BASE = "https://hmis.example.org"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory, clackamas: Schedule) -> tuple[Path, list[Path]]:
+    folder = tmp_path_factory.mktemp("site")
+    return folder, export(clackamas, folder, today=TODAY, base_url=BASE)
+
+
+def test_export_writes_every_feed_each_session_and_the_json(
+    exported: tuple[Path, list[Path]], clackamas: Schedule
+) -> None:
+    folder, paths = exported
+    first, end = feed_window(clackamas, TODAY)
+    sessions = clackamas.sessions_between(first, end)
+    names = sorted(str(p.relative_to(folder)) for p in paths)
+    feeds = [f"{prefix}{name}" for prefix in ("", "es/") for name in FEED_FILES.values()]
+    singles = [session_path(s.uid).lstrip("/") for s in sessions]
+    assert names == sorted([*feeds, *singles, "sessions.json", "es/sessions.json"])
+    on_disk = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    assert on_disk == names, "nothing else (no temporary file) is left behind"
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("filter", list(FeedFilter))
+def test_each_exported_feed_is_the_servers_feed(
+    exported: tuple[Path, list[Path]], clackamas: Schedule, lang: str, filter: FeedFilter
+) -> None:
+    folder, _ = exported
+    path = folder / ("" if lang == "en" else "es") / FEED_FILES[filter]
+    assert path.read_bytes() == render_feed(clackamas, today=TODAY, lang=lang, filter=filter, base_url=BASE)
+    # the file sits at the server's path for that feed
+    assert FEED_FILES[filter] == feed_path(filter).lstrip("/")
+
+
+def test_each_session_file_is_its_one_event_calendar(exported: tuple[Path, list[Path]], clackamas: Schedule) -> None:
+    folder, _ = exported
+    first, end = feed_window(clackamas, TODAY)
+    for session in clackamas.sessions_between(first, end):
+        path = folder / session_path(session.uid).lstrip("/")
+        assert path.read_bytes() == render_session(clackamas, session.uid, base_url=BASE)
+        assert {r.key for r in read_icalendar(path.read_bytes())} == expected([session])
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_sessions_json_lists_the_sessions_with_links_to_their_files(
+    exported: tuple[Path, list[Path]], clackamas: Schedule, lang: str
+) -> None:
+    folder, _ = exported
+    document = json.loads((folder / ("sessions.json" if lang == "en" else "es/sessions.json")).read_text("utf-8"))
+    first, end = feed_window(clackamas, TODAY)
+    sessions = clackamas.sessions_between(first, end)
+    assert document["window"] == {"start": first.isoformat(), "end": end.isoformat()}
+    assert document["sessions"] == [session_record(s, clackamas, base_url=BASE, lang=lang) for s in sessions]
+    for record, session in zip(document["sessions"], sessions, strict=True):
+        assert datetime.fromisoformat(record["start"]) == session.start
+        assert datetime.fromisoformat(record["end"]) == session.end
+        assert record["ics_url"].startswith(f"{BASE}/")
+        assert (folder / record["ics_url"].removeprefix(f"{BASE}/")).is_file()
+
+
+def test_a_record_says_why_a_session_is_cancelled(clackamas: Schedule) -> None:
+    (labor_day,) = clackamas.sessions_between(date(2026, 9, 7), date(2026, 9, 8))
+    record = session_record(labor_day, clackamas, lang="es")
+    assert record["status"] == "cancelled"
+    assert record["reason"] == "Día del Trabajo: oficinas del condado cerradas"
+    assert str(record["summary"]).startswith("Cancelada: ")
+    assert record["ics_url"] == f"/sessions/{labor_day.uid}.ics"
+    assert set(record) >= {"uid", "slot", "start", "end", "modality", "location", "room", "status", "reason",
+                           "sequence", "summary", "ics_url"}
+
+
+def test_export_again_leaves_unchanged_files_alone(tmp_path: Path, clackamas: Schedule) -> None:
+    export(clackamas, tmp_path, today=TODAY)
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in tmp_path.rglob("*.ics")}
+    export(clackamas, tmp_path, today=TODAY)
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in tmp_path.rglob("*.ics")} == before
+
+
+def test_files_are_readable_by_a_web_server(tmp_path: Path, clackamas: Schedule) -> None:
+    for path in export(clackamas, tmp_path, today=TODAY):
+        assert path.stat().st_mode & 0o444 == 0o444
+
+
+def test_export_into_a_file_is_refused(tmp_path: Path, clackamas: Schedule) -> None:
+    target = tmp_path / "site"
+    target.write_text("not a folder")
+    with pytest.raises(ScheduleError) as err:
+        export(clackamas, target, today=TODAY)
+    assert err.value.field == "directory"
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "calendar.ics"
+    write_atomic(path, b"old")
+
+    def broken(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError):
+        write_atomic(path, b"new")
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["calendar.ics"]
+
+
+def test_a_reader_never_sees_a_half_written_file(tmp_path: Path) -> None:
+    path = tmp_path / "calendar.ics"
+    versions = [bytes([65 + i]) * 200_000 for i in range(2)]
+    write_atomic(path, versions[0])
+    done = threading.Event()
+
+    def rewrite() -> None:
+        for i in range(40):
+            write_atomic(path, versions[i % 2 - 1])
+        done.set()
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    for _ in range(2000):
+        data = path.read_bytes()
+        assert data in versions
+        if done.is_set():
+            break
+    writer.join(timeout=60)
+    assert not writer.is_alive()
+
+
+def test_a_uid_that_is_not_a_plain_file_name_is_refused(tmp_path: Path, clackamas: Schedule) -> None:
+    schedule = dataclasses.replace(clackamas, uid_domain="example.org/../../outside")
+    with pytest.raises(ScheduleError) as err:
+        export(schedule, tmp_path / "site", today=TODAY)
+    assert err.value.field == "uid"
+    assert not (tmp_path / "outside").exists()

@@ -1,0 +1,126 @@
+"""Four independent readers of the feeds agree with the library, session for session.
+
+The readers are ``icalendar``, ``recurring-ical-events``, allenporter's strict
+``ical`` and Mozilla's ``ical.js`` under Node.js (see ``feed_readers.py``).
+For each, the set of (uid, start in UTC, end in UTC, STATUS) read from a feed
+must equal the library's own sessions for that window: over the built-in
+Clackamas schedule from 2020 to 2045, and over generated schedules in time
+zones with and without daylight saving time, in both hemispheres. Text with
+commas, semicolons, backslashes, line breaks, accents and emoji must come back
+exactly as the library wrote it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from feed_readers import (
+    ZONES,
+    Read,
+    expected,
+    ical_js,
+    read_ical,
+    read_icalendar,
+    read_recurring,
+    schedules,
+    windows,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import hmis_schedule
+from hmis_schedule.feed import FeedFilter, clean_text, page_url, render_feed
+from hmis_schedule.text import session_description, session_location, session_summary
+
+TODAY = date(2026, 11, 23)
+BASE = "https://hmis.example.org"
+
+# Windows of at most five years (the feed's limit) covering 2020 to 2045.
+CLACKAMAS_WINDOWS = [
+    (date(2020, 1, 1), date(2025, 1, 1)),
+    (date(2025, 1, 1), date(2030, 1, 1)),
+    (date(2030, 1, 1), date(2035, 1, 1)),
+    (date(2035, 1, 1), date(2040, 1, 1)),
+    (date(2040, 1, 1), date(2045, 1, 1)),
+    (date(2045, 1, 1), date(2046, 1, 1)),
+]
+
+Reader = Callable[[bytes], list[Read]]
+
+
+def _ical_js(ics: bytes) -> list[Read]:
+    return ical_js().read(ics)
+
+
+READERS: dict[str, Reader] = {
+    "icalendar": read_icalendar,
+    "recurring-ical-events": read_recurring,
+    "ical": read_ical,
+    "ical.js": _ical_js,
+}
+
+
+@pytest.fixture(scope="session", params=list(READERS))
+def reader(request: pytest.FixtureRequest) -> Reader:
+    """Each of the four readers in turn (ical.js skips or fails here when Node.js is missing)."""
+    if request.param == "ical.js":
+        ical_js()
+    return READERS[request.param]
+
+
+@functools.cache
+def _clackamas_feed(first: date, end: date, filter: FeedFilter, lang: str) -> bytes:
+    return render_feed(
+        hmis_schedule.clackamas(), today=TODAY, start=first, end=end, filter=filter, lang=lang, base_url=BASE
+    )
+
+
+@pytest.mark.parametrize(("first", "end"), CLACKAMAS_WINDOWS, ids=[str(w[0].year) for w in CLACKAMAS_WINDOWS])
+def test_every_reader_finds_the_clackamas_sessions_2020_to_2045(
+    reader: Reader, clackamas: hmis_schedule.Schedule, first: date, end: date
+) -> None:
+    ics = _clackamas_feed(first, end, FeedFilter.ALL, "en")
+    read = reader(ics)
+    assert len(read) == len({r.uid for r in read}), "one event per session"
+    assert {r.key for r in read} == expected(clackamas.sessions_between(first, end))
+
+
+@pytest.mark.parametrize("filter", [FeedFilter.ONLINE, FeedFilter.IN_PERSON])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_reader_finds_the_filtered_sessions_in_both_languages(
+    reader: Reader, clackamas: hmis_schedule.Schedule, filter: FeedFilter, lang: str
+) -> None:
+    first, end = CLACKAMAS_WINDOWS[1]
+    read = reader(_clackamas_feed(first, end, filter, lang))
+    assert {r.key for r in read} == expected(clackamas.sessions_between(first, end, modality=filter.modality))
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_every_reader_finds_the_sessions_of_generated_schedules(reader: Reader, data: st.DataObject) -> None:
+    first, end = data.draw(windows(max_days=3 * 366), label="window")
+    schedule = data.draw(schedules(ZONES, window=(first, end)), label="schedule")
+    ics = render_feed(schedule, today=first, start=first, end=end)
+    read = reader(ics)
+    assert len(read) == len({r.uid for r in read})
+    assert {r.key for r in read} == expected(schedule.sessions_between(first, end))
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data(), lang=st.sampled_from(["en", "es"]))
+def test_text_survives_every_reader(reader: Reader, data: st.DataObject, lang: str) -> None:
+    first, end = data.draw(windows(max_days=120), label="window")
+    schedule = data.draw(schedules(ZONES[:5], window=(first, end)), label="schedule")
+    ics = render_feed(schedule, today=first, start=first, end=end, lang=lang, base_url=BASE)
+    sessions = {s.uid: s for s in schedule.sessions_between(first, end)}
+    url = page_url(schedule, BASE)
+    read = reader(ics)
+    assert {r.uid for r in read} == set(sessions)
+    for event in read:
+        session = sessions[event.uid]
+        assert event.summary == clean_text(session_summary(session, schedule, lang))
+        assert event.location == clean_text(session_location(session, lang))
+        assert event.description == clean_text(session_description(session, schedule, lang, url))
