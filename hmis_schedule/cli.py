@@ -1,0 +1,692 @@
+"""The command line, ``hmis-schedule``: look up sessions, keep the schedule file, export and serve.
+
+Every command works on the schedule file named by ``--file`` (before or after
+the command's name) or by the ``HMIS_SCHEDULE`` environment variable, else on
+the built-in Clackamas schedule, which is read-only: the editing commands
+(``close``, ``reopen``, ``cancel``, ``uncancel``, ``move``, ``add-session``)
+need a file, made with ``hmis-schedule init FILE``. Edits go through
+:mod:`hmis_schedule.edit`: checked before they are written, atomic, locked,
+comments kept, the previous version kept as ``FILE.bak``.
+
+Dates are written 2027-03-15 and are inclusive; times are wall-clock times in
+the schedule's time zone (09:00, 13:30). Read-only commands print for people
+by default and take ``--format json`` for scripts.
+
+Exit codes: 0 success (also for an edit with nothing to change), 1 a refused
+edit or an invalid or unreadable file, 2 a usage error (a missing or malformed
+argument). Errors are one clear message naming the parameter or field, never
+a traceback.
+
+>>> from click.testing import CliRunner
+>>> result = CliRunner().invoke(cli, ["list", "--from", "2026-09-07", "--to", "2026-09-07"])
+>>> result.exit_code, result.output.splitlines()[-1].split()[-3:]
+(0, ['cancelled:', 'Labor', 'Day'])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from babel.dates import format_time
+
+from . import __version__, clock
+from . import edit as editing
+from .errors import ScheduleError, WindowError
+from .facts import LANGUAGES
+from .feed import add_months, feed_window, render_feed
+from .files import builtin_text, clackamas, load_schedule
+from .i18n import translations
+from .rules import Modality
+from .schedule import Schedule
+from .session import Session
+from .text import long_date, session_location, session_reason, session_summary
+
+__all__ = ["FILE_ENV", "READ_ONLY", "cli", "gunicorn_argv", "main", "session_json"]
+
+FILE_ENV = "HMIS_SCHEDULE"
+"""The environment variable naming the schedule file."""
+
+READ_ONLY = (
+    "the built-in schedule is read-only: run `hmis-schedule init my-schedule.toml` and pass --file"
+)
+"""What an editing command says when no schedule file is named."""
+
+_DEFAULT_MONTHS = 3
+
+
+# -- parameter types -------------------------------------------------------------
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """A date written 2027-03-15."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise click.BadParameter(f"expected a date such as 2027-03-15, got {value!r}", ctx, param)
+
+
+def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> time | None:
+    """A wall-clock time written 09:00 or 13:30 (24-hour)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if len(text) == 4 and text[1] == ":":
+        text = "0" + text
+    try:
+        if len(text) == 5:
+            return time.fromisoformat(text)
+    except ValueError:
+        pass
+    raise click.BadParameter(f"expected a 24-hour time such as 09:00 or 13:30, got {value!r}", ctx, param)
+
+
+def _moment(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """A date, or a date and time (in the schedule's zone unless it carries an offset)."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected a date such as 2027-03-15 or a time such as 2027-03-15T12:00, got {value!r}", ctx, param
+        ) from None
+
+
+def _modality(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``online`` or ``in_person`` (``in-person`` accepted too)."""
+    if value is None:
+        return None
+    choices = [m.value for m in Modality]
+    text = value.strip().lower().replace("-", "_").replace(" ", "_")
+    if text not in choices:
+        raise click.BadParameter(f"expected one of {', '.join(choices)}, got {value!r}", ctx, param)
+    return text
+
+
+DATE: dict[str, Any] = {"metavar": "YYYY-MM-DD", "callback": _date}
+TIME: dict[str, Any] = {"metavar": "HH:MM", "callback": _time}
+MOMENT: dict[str, Any] = {"metavar": "DATE[THH:MM]", "callback": _moment}
+MODALITY: dict[str, Any] = {"metavar": "[online|in_person]", "callback": _modality}
+
+
+# -- the group, and errors at the edge -----------------------------------------------
+
+
+class _Group(click.Group):
+    """Turns library and file-system errors into clear messages and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise
+        except editing.EditRefused as err:
+            _fail(str(err))
+        except ScheduleError as err:
+            _fail(f"not done: {err}" if ctx.invoked_subcommand in _EDITS else str(err))
+        except OSError as err:
+            _fail(_os_message(err))
+
+
+class _Failure(click.ClickException):
+    exit_code = 1
+
+
+def _fail(message: str) -> NoReturn:
+    raise _Failure(message)
+
+
+def _os_message(err: OSError) -> str:
+    where = f"{err.filename}: " if err.filename else ""
+    return f"{where}{err.strerror or err}"
+
+
+def _file_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--file",
+        "-f",
+        "file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"The schedule file (default: ${FILE_ENV}, else the built-in schedule, read-only).",
+    )(command)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="hmis-schedule")
+@_file_option
+@click.pass_context
+def cli(ctx: click.Context, file: Path | None) -> None:
+    """Publish and keep the HMIS new-user training schedule.
+
+    Look up sessions (next, list), keep the schedule file (init, validate,
+    close, reopen, cancel, uncancel, move, add-session), and publish it
+    (export, serve). Dates are written 2027-03-15 and times 09:00, in the
+    schedule's time zone. `hmis-schedule COMMAND --help` explains each command.
+    """
+    ctx.obj = file
+
+
+def _named_file(ctx: click.Context, file: Path | None) -> Path | None:
+    """The file named by --file (the command's, then the group's) or $HMIS_SCHEDULE, if any."""
+    if file is not None:
+        return file
+    root = ctx.find_root()
+    if isinstance(root.obj, Path):
+        return root.obj
+    value = os.environ.get(FILE_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def _schedule(ctx: click.Context, file: Path | None) -> Schedule:
+    path = _named_file(ctx, file)
+    return clackamas() if path is None else load_schedule(path)
+
+
+def _editable(ctx: click.Context, file: Path | None) -> Path:
+    path = _named_file(ctx, file)
+    if path is None:
+        raise click.UsageError(READ_ONLY, ctx)
+    return path
+
+
+def _now() -> datetime:
+    return clock.now(UTC)
+
+
+# -- output ----------------------------------------------------------------------
+
+
+def session_json(session: Session, schedule: Schedule, lang: str = "en") -> dict[str, Any]:
+    """One session as JSON-ready data for scripts: times in the schedule's zone, status and reason.
+
+    >>> from hmis_schedule import clackamas
+    >>> s = clackamas()
+    >>> labor_day = s.sessions_between(date(2026, 9, 7), date(2026, 9, 8))[0]
+    >>> data = session_json(labor_day, s)
+    >>> data["start"], data["status"], data["reason"]
+    ('2026-09-07T09:00:00-07:00', 'cancelled', 'Labor Day')
+    """
+    return {
+        "uid": session.uid,
+        "slot": session.slot_id,
+        "date": session.day.isoformat(),
+        "start": session.start.isoformat(),
+        "end": session.end.isoformat(),
+        "modality": session.modality.value,
+        "location": session.location,
+        "room": session.room,
+        "notes": session.notes,
+        "status": session.status.value,
+        "reason": session.reason,
+        "original_date": session.original_date.isoformat(),
+        "moved": session.moved,
+        "sequence": session.sequence,
+        "summary": session_summary(session, schedule, lang),
+    }
+
+
+def _print_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.isoformat()}"
+
+
+def _status(session: Session) -> str:
+    if session.cancelled:
+        return f"cancelled: {session.reason}"
+    if session.moved:
+        return f"moved from {_day(session.original_date)}"
+    return ""
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]).rstrip()
+        for row in rows
+    ]
+
+
+def _clock(moment: datetime, lang: str) -> str:
+    return format_time(moment, format="short", tzinfo=moment.tzinfo, locale=lang)
+
+
+# -- read-only commands ---------------------------------------------------------------
+
+
+@cli.command("next")
+@click.option("--modality", **MODALITY, help="Only online or only in-person sessions.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language of the answer.")
+@click.option("--after", **MOMENT, help="Look after this date or time (default: now), in the schedule's zone.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_file_option
+@click.pass_context
+def next_command(
+    ctx: click.Context, modality: str | None, lang: str, after: date | None, fmt: str, file: Path | None
+) -> None:
+    """Show the next session that takes place (cancelled ones are skipped).
+
+    \b
+    Examples:
+      hmis-schedule next
+      hmis-schedule next --modality in_person --lang es
+      hmis-schedule next --after 2027-01-01 --format json
+    """
+    schedule = _schedule(ctx, file)
+    if isinstance(after, datetime) and after.utcoffset() is None:
+        after = after.replace(tzinfo=schedule.zone)
+    session = schedule.next_session(after, modality=modality)
+    if fmt == "json":
+        _print_json(None if session is None else session_json(session, schedule, lang))
+        return
+    if session is None:
+        click.echo(translations(lang, "cli").gettext("No session is planned in the next ten years."))
+        return
+    click.echo(session_summary(session, schedule, lang))
+    click.echo(
+        f"{long_date(session.day, lang)}, {_clock(session.start, lang)} - {_clock(session.end, lang)}"
+        f" ({schedule.timezone})"
+    )
+    click.echo(session_location(session, lang))
+    for line in (session_reason(session, schedule, lang), session.notes):
+        if line:
+            click.echo(line)
+
+
+@cli.command("list")
+@click.option("--from", "first", **DATE, help="First date (inclusive; default: today).")
+@click.option("--to", "last", **DATE, help=f"Last date (inclusive; default: {_DEFAULT_MONTHS} months after --from).")
+@click.option("--modality", **MODALITY, help="Only online or only in-person sessions.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table", show_default=True,
+    help="A table for people, JSON for scripts, or an iCalendar file.",
+)
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language of JSON summaries and the iCalendar file.")
+@_file_option
+@click.pass_context
+def list_command(
+    ctx: click.Context, first: date | None, last: date | None, modality: str | None, fmt: str, lang: str,
+    file: Path | None,
+) -> None:
+    """List the sessions between two dates, cancelled ones included with their reason.
+
+    Times are shown in the schedule's time zone.
+
+    \b
+    Examples:
+      hmis-schedule list
+      hmis-schedule list --from 2027-01-01 --to 2027-03-31 --modality in_person
+      hmis-schedule list --format json > sessions.json
+      hmis-schedule list --format ics > sessions.ics
+    """
+    schedule = _schedule(ctx, file)
+    today = schedule.today()
+    first = first or today
+    last = last or add_months(first, _DEFAULT_MONTHS) - timedelta(days=1)
+    if last < first:
+        raise click.BadParameter(f"{last} is before --from {first}", ctx, param_hint="'--to'")
+    try:
+        feed_window(schedule, today, first, last + timedelta(days=1))
+    except WindowError as err:
+        hint = "'--to'" if err.field == "end" else "'--from'"
+        raise click.BadParameter(err.message, ctx, param_hint=hint) from None
+    if fmt == "ics":
+        ics = render_feed(
+            schedule, today=today, lang=lang, filter=modality or "all", start=first, end=last + timedelta(days=1)
+        )
+        click.echo(ics, nl=False)
+        return
+    sessions = schedule.sessions_between(first, last + timedelta(days=1), modality=modality)
+    if fmt == "json":
+        _print_json(
+            {
+                "schedule": schedule.id,
+                "timezone": schedule.timezone,
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+                "sessions": [session_json(s, schedule, lang) for s in sessions],
+            }
+        )
+        return
+    click.echo(f"{schedule.name}: {first} to {last} (times in {schedule.timezone})")
+    if not sessions:
+        click.echo("No sessions in these dates.")
+        return
+    rows = [("Date", "Time", "Session", "How", "Where", "Status")]
+    rows += [
+        (
+            _day(s.day),
+            f"{s.start:%H:%M}-{s.end:%H:%M}",
+            s.slot_id,
+            "online" if s.modality is Modality.ONLINE else "in person",
+            s.full_location,
+            _status(s),
+        )
+        for s in sessions
+    ]
+    click.echo()
+    for line in _table(rows):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing file (the old one is kept as FILE.bak).")
+def init(path: Path, force: bool) -> None:
+    """Write the built-in schedule, comments included, to FILE for you to edit.
+
+    \b
+    Example:
+      hmis-schedule init my-schedule.toml
+      export HMIS_SCHEDULE=my-schedule.toml
+    """
+    if path.exists() and not force:
+        _fail(f"{path} exists already: pass --force to replace it (the old file is kept as {path.name}.bak)")
+    editing.write_new(path, builtin_text(), overwrite=force)
+    click.echo(f"Wrote the built-in schedule to {path}.")
+    click.echo(
+        f"Edit it with the hmis-schedule commands (close, cancel, move, ...) and --file {path}, or by hand;\n"
+        f"check it with `hmis-schedule validate {path}`; serve it with `hmis-schedule serve --file {path}`."
+    )
+
+
+@cli.command()
+@click.argument("path", metavar="[FILE]", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_file_option
+@click.pass_context
+def validate(ctx: click.Context, path: Path | None, fmt: str, file: Path | None) -> None:
+    """Check a schedule file and report every problem with its field path.
+
+    FILE defaults to --file or $HMIS_SCHEDULE. Exits with 1 if the file has problems.
+
+    \b
+    Example:
+      hmis-schedule validate my-schedule.toml
+    """
+    target = path or _named_file(ctx, file)
+    if target is None:
+        raise click.UsageError("name the file to check: hmis-schedule validate my-schedule.toml", ctx)
+    try:
+        schedule = load_schedule(target)
+    except ScheduleError as err:
+        if fmt == "json":
+            problems = [{"field": p.field, "message": p.message} for p in err.problems]
+            _print_json({"file": str(target), "valid": False, "problems": problems})
+            ctx.exit(1)
+        raise
+    if fmt == "json":
+        _print_json({"file": str(target), "valid": True, "problems": []})
+        return
+    counts = (
+        (len(schedule.slots), "slot"),
+        (len(schedule.closures), "closure"),
+        (len(schedule.changes), "change"),
+        (len(schedule.extras), "extra session"),
+    )
+    click.echo(f"{target} is valid: " + ", ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, what in counts) + ".")
+
+
+# -- editing commands ------------------------------------------------------------------
+
+
+def _report(outcome: editing.Outcome) -> None:
+    click.echo(outcome.summary)
+    for note in outcome.notes:
+        click.echo(f"  {note}")
+    if outcome.changed:
+        click.echo(f"Saved {outcome.path} (the previous version is {outcome.path.name}.bak).")
+    else:
+        click.echo(f"{outcome.path} was not changed.")
+
+
+@cli.command()
+@click.argument("day", metavar="DATE", callback=_date)
+@click.option("--reason", required=True, help="Why, as subscribers will read it.")
+@_file_option
+@click.pass_context
+def close(ctx: click.Context, day: date, reason: str, file: Path | None) -> None:
+    """Close the office on DATE: every session that day shows as cancelled with the reason.
+
+    Closing a date that is closed already updates its reason.
+
+    \b
+    Example:
+      hmis-schedule close 2027-03-15 --reason "County floating holiday" --file my-schedule.toml
+    """
+    _report(editing.close(_editable(ctx, file), day, reason=reason, now=_now()))
+
+
+@cli.command()
+@click.argument("day", metavar="DATE", callback=_date)
+@_file_option
+@click.pass_context
+def reopen(ctx: click.Context, day: date, file: Path | None) -> None:
+    """Open the office again on DATE: remove its closure, or work on its public holiday.
+
+    \b
+    Example:
+      hmis-schedule reopen 2027-03-15 --file my-schedule.toml
+    """
+    _report(editing.reopen(_editable(ctx, file), day, now=_now()))
+
+
+@cli.command()
+@click.argument("slot")
+@click.argument("day", metavar="DATE", callback=_date)
+@click.option("--reason", required=True, help="Why, as subscribers will read it.")
+@_file_option
+@click.pass_context
+def cancel(ctx: click.Context, slot: str, day: date, reason: str, file: Path | None) -> None:
+    """Cancel one session: SLOT (e.g. second-monday) on DATE. It stays in calendars, marked cancelled.
+
+    \b
+    Example:
+      hmis-schedule cancel second-monday 2027-01-11 --reason "Trainer out" --file my-schedule.toml
+    """
+    _report(editing.cancel(_editable(ctx, file), slot, day, reason=reason, now=_now()))
+
+
+@cli.command()
+@click.argument("slot")
+@click.argument("day", metavar="DATE", callback=_date)
+@_file_option
+@click.pass_context
+def uncancel(ctx: click.Context, slot: str, day: date, file: Path | None) -> None:
+    """Undo `cancel`: SLOT on DATE takes place as planned again.
+
+    \b
+    Example:
+      hmis-schedule uncancel second-monday 2027-01-11 --file my-schedule.toml
+    """
+    _report(editing.uncancel(_editable(ctx, file), slot, day, now=_now()))
+
+
+@cli.command()
+@click.argument("slot")
+@click.argument("day", metavar="DATE", callback=_date)
+@click.option("--to-date", **DATE, help="The new date.")
+@click.option("--start", **TIME, help="The new start time.")
+@click.option("--end", **TIME, help="The new end time.")
+@click.option("--location", help="The new address (in person) or platform (online).")
+@click.option("--room", help="The new room.")
+@click.option("--modality", **MODALITY, help="Online or in person.")
+@click.option("--notes", help="A note for attendees.")
+@_file_option
+@click.pass_context
+def move(
+    ctx: click.Context, slot: str, day: date, to_date: date | None, start: time | None, end: time | None,
+    location: str | None, room: str | None, modality: str | None, notes: str | None, file: Path | None,
+) -> None:
+    """Move one session, SLOT on DATE, to another date, time or place.
+
+    DATE is the session's planned date (or the date it was moved to). Moving
+    it again updates the same change. Give at least one of the options.
+
+    \b
+    Examples:
+      hmis-schedule move second-monday 2027-02-08 --to-date 2027-02-09 --room "PSB 301" --file my-schedule.toml
+      hmis-schedule move first-monday 2027-03-01 --start 10:00 --end 13:00 --file my-schedule.toml
+    """
+    if all(v is None for v in (to_date, start, end, location, room, modality, notes)):
+        raise click.UsageError(
+            "say what to change: --to-date, --start, --end, --location, --room, --modality or --notes", ctx
+        )
+    path = _editable(ctx, file)
+    _report(
+        editing.move(
+            path, slot, day, to_date=to_date, start=start, end=end, location=location, room=room,
+            modality=modality, notes=notes, now=_now(),
+        )
+    )
+
+
+@cli.command("add-session")
+@click.argument("session_id", metavar="ID")
+@click.argument("day", metavar="DATE", callback=_date)
+@click.option("--start", **TIME, required=True, help="Start time.")
+@click.option("--end", **TIME, required=True, help="End time.")
+@click.option("--modality", **MODALITY, required=True, help="Online or in person.")
+@click.option("--location", default="", help="The address (required in person) or platform (online).")
+@click.option("--room", default="", help="The room.")
+@click.option("--notes", default="", help="A note for attendees.")
+@_file_option
+@click.pass_context
+def add_session(
+    ctx: click.Context, session_id: str, day: date, start: time, end: time, modality: str, location: str,
+    room: str, notes: str, file: Path | None,
+) -> None:
+    """Add a session outside the monthly pattern, named ID (lowercase letters, digits, hyphens).
+
+    \b
+    Example:
+      hmis-schedule add-session spanish-2027-01 2027-01-20 --start 09:00 --end 12:00 \\
+          --modality online --location "Microsoft Teams" --notes "En español" --file my-schedule.toml
+    """
+    _report(
+        editing.add_session(
+            _editable(ctx, file), session_id, day, start=start, end=end, modality=modality,
+            location=location, room=room, notes=notes, now=_now(),
+        )
+    )
+
+
+_EDITS = frozenset({"close", "reopen", "cancel", "uncancel", "move", "add-session"})
+
+
+# -- publishing ----------------------------------------------------------------------
+
+
+def _base_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An absolute http(s) address without query, trailing slash removed (or empty)."""
+    text = value.strip()
+    if not text:
+        return ""
+    scheme, _, rest = text.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("http", "https") or not host or any(c in text for c in "?# "):
+        raise click.BadParameter(
+            f"expected an address such as https://hmis-training.example.org, got {value!r}", ctx, param
+        )
+    return text.rstrip("/")
+
+
+@cli.command()
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--base-url", default="", callback=_base_url,
+    help="The public address the folder will be served at, e.g. https://hmis-training.example.org.",
+)
+@_file_option
+@click.pass_context
+def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -> None:
+    """Write the calendar feeds, one calendar per session and sessions.json to DIR, for a static site.
+
+    DIR is created if missing; files that did not change are left as they are.
+
+    \b
+    Example:
+      hmis-schedule export site --base-url https://hmis-training.example.org
+    """
+    from .export import export as export_site  # imported when used: the server does not need it
+
+    schedule = _schedule(ctx, file)
+    paths = export_site(schedule, folder, today=schedule.today(), base_url=base_url)
+    click.echo(f"Exported {len(paths)} files to {folder} (feeds, one calendar per session, sessions.json).")
+
+
+def gunicorn_argv(*, host: str, port: int, workers: int, root: Path) -> list[str]:
+    """The command that serves ``server:app`` from ``root`` with gunicorn.
+
+    >>> gunicorn_argv(host="127.0.0.1", port=8000, workers=2, root=Path("/srv/app"))[2:]
+    ['gunicorn', '--bind', '127.0.0.1:8000', '--workers', '2', '--chdir', '/srv/app', 'server:app']
+    """
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return [
+        sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
+        "--chdir", str(root), "server:app",
+    ]
+
+
+def _server_root() -> Path:
+    for folder in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        if (folder / "server.py").is_file():
+            return folder
+    _fail("server.py was not found: run `hmis-schedule serve` from the project's folder")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Gunicorn worker processes.")
+@_file_option
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, file: Path | None) -> None:
+    """Serve the schedule's pages and calendar feeds with gunicorn.
+
+    The schedule file is checked first; the server reads it from $HMIS_SCHEDULE.
+
+    \b
+    Example:
+      hmis-schedule serve --file my-schedule.toml --port 8000
+    """
+    path = _named_file(ctx, file)
+    env = dict(os.environ)
+    if path is None:
+        env.pop(FILE_ENV, None)
+    else:
+        load_schedule(path)
+        env[FILE_ENV] = str(path.resolve())
+    argv = gunicorn_argv(host=host, port=port, workers=workers, root=_server_root())
+    click.echo(f"Serving {path or 'the built-in schedule'} at http://{host}:{port}/ (Ctrl+C stops).", err=True)
+    sys.stdout.flush()
+    os.execvpe(argv[0], argv, env)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run ``hmis-schedule`` (the console script) with ``argv`` (default: the command line)."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="hmis-schedule")
+    except BrokenPipeError:  # `hmis-schedule list | head`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1084 @@
+"""Safe edits of a schedule file: close and reopen a day, cancel, move or add a session.
+
+Every edit takes the same steps, under a file lock (``<file>.lock``, the
+``filelock`` package) held from the read to the write, so concurrent editors
+never lose one another's edits:
+
+1. read the file and check it: a file that is invalid already is not edited
+   (the error lists its problems, to be fixed by hand first);
+2. change the TOML document with ``tomlkit``, which keeps comments and layout;
+3. raise the ``sequence`` of the closure or change it edits, make sure every
+   session whose content changes gets a higher sequence than before, and set
+   the top-level ``updated`` to the edit time ``now``, so calendars update;
+4. re-read the edited text with :func:`hmis_schedule.files.from_toml`: an edit
+   that would make the file invalid is refused with the reason, and the file
+   is untouched;
+5. write atomically: the previous version to ``<file>.bak``, then the new text
+   to a temporary file in the same folder, flushed and fsynced, renamed over
+   the file (``os.replace``), and the folder fsynced. A crash at any moment
+   leaves the old file or the new one, never a torn one.
+
+An edit that changes nothing (closing a day already closed for the same
+reason) leaves the file untouched and says so. The built-in schedule is never
+edited in place: copy it with :func:`write_new` (``hmis-schedule init``).
+
+>>> import tempfile
+>>> from datetime import UTC, date, datetime
+>>> from pathlib import Path
+>>> from hmis_schedule.files import builtin_text, load_schedule
+>>> folder = tempfile.TemporaryDirectory()
+>>> path = write_new(Path(folder.name) / "schedule.toml", builtin_text())
+>>> now = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
+>>> print(close(path, date(2027, 3, 15), reason="County floating holiday", now=now).summary)
+Closed Mon 2027-03-15: County floating holiday.
+>>> [s.status.value for s in load_schedule(path).sessions_between(date(2027, 3, 15), date(2027, 3, 16))]
+['cancelled']
+>>> folder.cleanup()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import filelock
+import tomlkit
+import tomlkit.exceptions
+from tomlkit.container import Container
+from tomlkit.items import AoT, Array, Comment, InlineTable, Item, Table, Trivia, Whitespace
+from tomlkit.toml_document import TOMLDocument
+
+from .errors import ScheduleError, SessionNotFoundError
+from .files import from_toml
+from .rules import Modality, check_id
+from .schedule import Schedule
+from .session import Session, session_uid
+
+__all__ = [
+    "LOCK_TIMEOUT",
+    "EditRefused",
+    "Outcome",
+    "add_session",
+    "cancel",
+    "close",
+    "move",
+    "reopen",
+    "uncancel",
+    "write_new",
+]
+
+LOCK_TIMEOUT = 60.0
+"""Seconds an edit waits for another edit of the same file to finish before giving up."""
+
+_UTC = UTC
+_NEARBY = timedelta(days=45)
+_EDITED_FIELDS = ("to_date", "start", "end", "modality", "location", "room", "notes")
+_KEEP_COMMENT = (
+    "# Added by hmis-schedule: keeps this session as planned, with a higher sequence so\n"
+    "# calendars that showed it cancelled show it again."
+)
+
+_test_hook: Callable[[str, Path], None] | None = None
+"""Called as ``_test_hook(stage, path)`` at each stage of a write (tests pause or kill a writer there).
+
+Stages: ``"temp-written"`` (the new text is in the fsynced temporary file
+``path``, the target untouched) and ``"replaced"`` (the target ``path`` holds
+the new text, the folder not yet fsynced).
+"""
+
+
+class EditRefused(ScheduleError):
+    """An edit that was not made because the file is, or would become, invalid.
+
+    The file is untouched. ``why`` says why in one sentence; ``problems``
+    lists every problem with its field path.
+    """
+
+    def __init__(self, why: str, err: ScheduleError) -> None:
+        self.why = why
+        super().__init__("", source=err.source, choices=err.choices, problems=err.problems)
+
+    def __str__(self) -> str:
+        return f"{self.why}\n{ScheduleError.__str__(self)}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """What an edit did.
+
+    Attributes
+    ----------
+    path:
+        The file edited (symbolic links resolved).
+    changed:
+        Whether the file was rewritten; ``False`` when it said so already.
+    summary:
+        One sentence for a person: what changed.
+    notes:
+        What else to know (the sessions that day, a closed landing day, ...).
+    schedule:
+        The schedule as the file now describes it.
+    """
+
+    path: Path
+    changed: bool
+    summary: str
+    notes: tuple[str, ...] = ()
+    schedule: Schedule
+
+
+@dataclass(slots=True)
+class _Draft:
+    """An edit in progress: the document being changed and what to say about it."""
+
+    doc: TOMLDocument
+    before: Schedule
+    days: list[date] = field(default_factory=list)
+    summary: str = ""
+    same: str = "the file says so already"
+    raised: list[Any] = field(default_factory=list)
+    report: Callable[[Schedule], Iterable[str]] = lambda _: ()
+    unchanged: Callable[[Schedule], bool] | None = None
+    final: Callable[[Schedule], str] | None = None
+
+
+# -- the edits --------------------------------------------------------------
+
+
+def close(path: str | Path, day: date, *, reason: str, now: datetime) -> Outcome:
+    """Close the office on ``day``: every session that day is cancelled with ``reason``.
+
+    If ``day`` has a closure already, its reason is updated and its sequence
+    raised (nothing changes when the reason is the same).
+
+    Parameters
+    ----------
+    path:
+        The schedule file.
+    day:
+        The date to close, in the schedule's zone.
+    reason:
+        Why, as subscribers will read it ("County floating holiday").
+    now:
+        The edit time (an aware datetime); it becomes the file's ``updated``.
+
+    Returns
+    -------
+    An :class:`Outcome`; its notes list the sessions the closure cancels.
+
+    Raises
+    ------
+    ScheduleError
+        For an empty reason, an unreadable or invalid file (:class:`EditRefused`),
+        or the built-in schedule. The file is then untouched.
+
+    >>> import tempfile
+    >>> from hmis_schedule.files import builtin_text
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = write_new(Path(folder.name) / "s.toml", builtin_text())
+    >>> now = datetime(2026, 12, 1, tzinfo=UTC)
+    >>> outcome = close(path, date(2027, 3, 15), reason="Floating holiday", now=now)
+    >>> outcome.notes
+    ('Cancelled: third-monday Mon 2027-03-15 09:00-12:00.',)
+    >>> close(path, date(2027, 3, 15), reason="County floating holiday", now=now).summary
+    "Changed the reason of the closure on Mon 2027-03-15 to 'County floating holiday' (was 'Floating holiday')."
+    >>> folder.cleanup()
+    """
+    reason = _required_text(reason, "reason", "say why the office is closed")
+
+    def apply(draft: _Draft) -> None:
+        draft.days.append(day)
+        index = _index(draft.before.closures, lambda c: c.date == day)
+        if index is None:
+            _append_entry(draft.doc, "closures", {"date": day, "reason": reason})
+            draft.summary = f"Closed {_day(day)}: {reason}."
+        else:
+            old = draft.before.closures[index].reason
+            draft.same = f"{_day(day)} is closed already: {old}"
+            entry = _entries(draft.doc, "closures")[index]
+            _set(entry, "reason", reason)
+            draft.raised.append(entry)
+            draft.summary = f"Changed the reason of the closure on {_day(day)} to {reason!r} (was {old!r})."
+
+        def report(after: Schedule) -> Iterator[str]:
+            landing = after.sessions_between(day, day + timedelta(days=1))
+            if landing:
+                yield "Cancelled: " + "; ".join(f"{s.slot_id} {_when(s)}" for s in landing) + "."
+            else:
+                yield (
+                    f"No session is planned on {_day(day)}, so the closure cancels nothing "
+                    f"(sessions nearby: {_nearby_sessions(after, day)})."
+                )
+
+        draft.report = report
+
+    return _edit(path, now, apply)
+
+
+def reopen(path: str | Path, day: date, *, now: datetime) -> Outcome:
+    """Open the office again on ``day``: remove its closure, or work on its public holiday.
+
+    A dated closure is removed; a public holiday is added to
+    ``[holidays].exclude`` (both, when the day is both). Sessions that day take
+    place again, each with a higher sequence than when it was cancelled.
+
+    Parameters
+    ----------
+    path:
+        The schedule file.
+    day:
+        The closed date.
+    now:
+        The edit time (an aware datetime).
+
+    Returns
+    -------
+    An :class:`Outcome`; its notes list the sessions that take place again.
+
+    Raises
+    ------
+    ScheduleError
+        If ``day`` is not closed (field ``date``), or the file is unreadable or
+        invalid. The file is then untouched.
+
+    >>> import tempfile
+    >>> from hmis_schedule.files import builtin_text
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = write_new(Path(folder.name) / "s.toml", builtin_text())
+    >>> now = datetime(2026, 12, 1, tzinfo=UTC)
+    >>> print(reopen(path, date(2027, 1, 18), now=now).summary)
+    Reopened Mon 2027-01-18: Martin Luther King Jr. Day is a working day for the training (added to [holidays].exclude).
+    >>> folder.cleanup()
+    """
+
+    def apply(draft: _Draft) -> None:
+        before = draft.before
+        draft.days.append(day)
+        index = _index(before.closures, lambda c: c.date == day)
+        holiday = before.holidays.name_on(day) if before.holidays is not None else None
+        if index is None and holiday is None:
+            cancelled = [
+                s for s in before.sessions_between(day, day + timedelta(days=1)) if s.cancelled
+            ]
+            hint = "".join(
+                f"; {s.slot_id} is cancelled on its own ({s.reason}): "
+                f"`hmis-schedule uncancel {s.slot_id} {s.original_date}` undoes that"
+                for s in cancelled
+            )
+            raise ScheduleError(
+                f"{_day(day)} is not closed: it has no closure and is not a public holiday{hint}",
+                field="date",
+            )
+        done = []
+        if index is not None:
+            done.append(f"removed the closure ({before.closures[index].reason})")
+            _remove_entry(draft.doc, "closures", index)
+        if holiday is not None:
+            done.append(
+                f"{holiday} is a working day for the training (added to [holidays].exclude)"
+            )
+            holidays = draft.doc["holidays"]
+            if "exclude" in holidays:
+                holidays["exclude"].append(day)
+            else:
+                exclude = tomlkit.array()
+                exclude.append(day)
+                _set(holidays, "exclude", exclude)
+        draft.summary = f"Reopened {_day(day)}: {'; '.join(done)}."
+
+        def report(after: Schedule) -> Iterator[str]:
+            landing = after.sessions_between(day, day + timedelta(days=1))
+            on = [s for s in landing if not s.cancelled]
+            if on:
+                yield "Taking place again: " + "; ".join(f"{s.slot_id} {_when(s)}" for s in on) + "."
+            for s in landing:
+                if s.cancelled:
+                    yield f"Still cancelled: {s.slot_id} {_when(s)} ({s.reason})."
+            if not landing:
+                yield f"No session is planned on {_day(day)}."
+
+        draft.report = report
+
+    return _edit(path, now, apply)
+
+
+def cancel(path: str | Path, slot: str, day: date, *, reason: str, now: datetime) -> Outcome:
+    """Cancel the session of ``slot`` on ``day`` (kept in calendars, marked cancelled).
+
+    ``day`` is the session's planned date, or the date it was moved to. A
+    session with a change already (moved, another room) has that change
+    turned into the cancellation, with a higher sequence; a cancelled one gets
+    the new reason.
+
+    Parameters
+    ----------
+    path:
+        The schedule file.
+    slot:
+        The slot's (or extra session's) id, e.g. ``"second-monday"``.
+    day:
+        The session's date.
+    reason:
+        Why, as subscribers will read it ("Trainer out").
+    now:
+        The edit time (an aware datetime).
+
+    Returns
+    -------
+    An :class:`Outcome`.
+
+    Raises
+    ------
+    ScheduleError
+        For an unknown slot (listing the ids), a date the slot has no session
+        on (listing its dates nearby), an empty reason, or an unreadable or
+        invalid file. The file is then untouched.
+
+    >>> import tempfile
+    >>> from hmis_schedule.files import builtin_text
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = write_new(Path(folder.name) / "s.toml", builtin_text())
+    >>> now = datetime(2026, 12, 1, tzinfo=UTC)
+    >>> print(cancel(path, "second-monday", date(2027, 1, 11), reason="Trainer out", now=now).summary)
+    Cancelled second-monday Mon 2027-01-11 13:00-16:00: Trainer out.
+    >>> cancel(path, "second-monday", date(2027, 1, 12), reason="x", now=now)
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.errors.ScheduleError: date: slot 'second-monday' has no session on Tue 2027-01-12 (nearby: Mon 2026-12-14, Mon 2027-01-11, Mon 2027-02-08)
+    >>> folder.cleanup()
+    """
+    reason = _required_text(reason, "reason", "say why the session is cancelled")
+
+    def apply(draft: _Draft) -> None:
+        planned, notes = _occurrence(draft.before, slot, day)
+        old = draft.before.session(session_uid(slot, planned, draft.before.uid_domain))
+        draft.days.extend({planned, old.day})
+        index = _index(draft.before.changes, lambda c: c.key == (slot, planned))
+        if index is None:
+            _append_entry(
+                draft.doc, "changes", {"slot": slot, "date": planned, "cancel": True, "reason": reason}
+            )
+        else:
+            change = draft.before.changes[index]
+            entry = _entries(draft.doc, "changes")[index]
+            if change.cancel:
+                draft.same = f"{slot} {_when(old)} is cancelled already: {change.reason}"
+            elif change.to_date is not None and change.to_date != planned:
+                notes.append(
+                    f"It had been moved to {_day(change.to_date)}; a cancelled session shows on "
+                    f"its planned date, {_day(planned)}."
+                )
+            for name in _EDITED_FIELDS:
+                if name in entry:
+                    del entry[name]
+            _set(entry, "cancel", True)
+            _set(entry, "reason", reason)
+            draft.raised.append(entry)
+        draft.summary = f"Cancelled {slot} {_when(old)}: {reason}."
+        draft.report = lambda after: notes
+
+    return _edit(path, now, apply)
+
+
+def uncancel(path: str | Path, slot: str, day: date, *, now: datetime) -> Outcome:
+    """Undo :func:`cancel`: the session of ``slot`` on ``day`` takes place as planned again.
+
+    Parameters
+    ----------
+    path:
+        The schedule file.
+    slot:
+        The slot's (or extra session's) id.
+    day:
+        The session's planned date.
+    now:
+        The edit time (an aware datetime).
+
+    Returns
+    -------
+    An :class:`Outcome`.
+
+    Raises
+    ------
+    ScheduleError
+        If the session is not cancelled by a change (a closed day is reopened
+        with :func:`reopen`), or as :func:`cancel`.
+
+    >>> import tempfile
+    >>> from hmis_schedule.files import builtin_text
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = write_new(Path(folder.name) / "s.toml", builtin_text())
+    >>> now = datetime(2026, 12, 1, tzinfo=UTC)
+    >>> _ = cancel(path, "second-monday", date(2027, 1, 11), reason="Trainer out", now=now)
+    >>> print(uncancel(path, "second-monday", date(2027, 1, 11), now=now).summary)
+    second-monday Mon 2027-01-11 13:00-16:00 takes place again.
+    >>> folder.cleanup()
+    """
+
+    def apply(draft: _Draft) -> None:
+        planned, notes = _occurrence(draft.before, slot, day)
+        old = draft.before.session(session_uid(slot, planned, draft.before.uid_domain))
+        draft.days.append(planned)
+        index = _index(draft.before.changes, lambda c: c.key == (slot, planned))
+        if index is None or not draft.before.changes[index].cancel:
+            why = f" but the day is closed ({old.reason}): use `hmis-schedule reopen {old.day}`" if old.cancelled else ""
+            raise ScheduleError(f"{slot} {_when(old)} was not cancelled with `cancel`{why}", field="date")
+        entry = _entries(draft.doc, "changes")[index]
+        for name in ("cancel", "reason"):
+            if name in entry:
+                del entry[name]
+        _set(entry, "to_date", planned)  # a change that keeps the session on its date
+        draft.raised.append(entry)
+
+        def report(after: Schedule) -> Iterator[str]:
+            yield from notes
+            new = after.session(old.uid)
+            if new.cancelled:
+                yield f"It is still cancelled: {new.reason}."
+
+        draft.summary = f"{slot} {_when(old)} takes place again."
+        draft.report = report
+
+    return _edit(path, now, apply)
+
+
+def move(
+    path: str | Path,
+    slot: str,
+    day: date,
+    *,
+    now: datetime,
+    to_date: date | None = None,
+    start: time | None = None,
+    end: time | None = None,
+    location: str | None = None,
+    room: str | None = None,
+    modality: Modality | str | None = None,
+    notes: str | None = None,
+) -> Outcome:
+    """Move the session of ``slot`` on ``day`` to another date, time or place.
+
+    The session keeps its identity (calendars update the event in place). A
+    session changed before has that same change updated, with a higher
+    sequence; a cancelled one takes place again where the move says.
+
+    Parameters
+    ----------
+    path:
+        The schedule file.
+    slot:
+        The slot's (or extra session's) id.
+    day:
+        The session's planned date, or the date it was moved to.
+    now:
+        The edit time (an aware datetime).
+    to_date, start, end, location, room, modality, notes:
+        What to change; at least one. ``start``/``end`` are local times in the
+        schedule's zone; ``to_date`` equal to the planned date moves it back.
+
+    Returns
+    -------
+    An :class:`Outcome`; its notes say where the session is now.
+
+    Raises
+    ------
+    ScheduleError
+        If nothing is asked, the session is unknown, or the move would make
+        the file invalid (end before start, in person without an address). The
+        file is then untouched.
+
+    >>> import tempfile
+    >>> from hmis_schedule.files import builtin_text
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = write_new(Path(folder.name) / "s.toml", builtin_text())
+    >>> now = datetime(2026, 12, 1, tzinfo=UTC)
+    >>> outcome = move(path, "second-monday", date(2027, 2, 8), to_date=date(2027, 2, 9),
+    ...                room="PSB 301", now=now)
+    >>> print(outcome.summary)
+    Changed second-monday Mon 2027-02-08 13:00-16:00: now Tue 2027-02-09 13:00-16:00, in person, PSB 301, 2051 Kaen Road, Oregon City, OR 97045.
+    >>> folder.cleanup()
+    """
+    wanted: dict[str, Any] = {}
+    if modality is not None:
+        try:
+            wanted["modality"] = Modality(modality).value
+        except ValueError:
+            raise ScheduleError(
+                f"unknown modality {modality!r}", field="modality", choices=[m.value for m in Modality]
+            ) from None
+    for name, value in (("to_date", to_date), ("start", start), ("end", end)):
+        if value is not None:
+            wanted[name] = _time_text(value, name) if name != "to_date" else _date_value(value, name)
+    for name, text in (("location", location), ("room", room), ("notes", notes)):
+        if text is not None:
+            wanted[name] = text.strip()
+    if not wanted:
+        raise ScheduleError(
+            "say what to change: to_date, start, end, location, room, modality or notes", field="to_date"
+        )
+
+    def apply(draft: _Draft) -> None:
+        planned, notes_ = _occurrence(draft.before, slot, day)
+        uid = session_uid(slot, planned, draft.before.uid_domain)
+        old = draft.before.session(uid)
+        draft.days.extend({planned, old.day, wanted.get("to_date", planned)})
+        index = _index(draft.before.changes, lambda c: c.key == (slot, planned))
+        if index is None:
+            _append_entry(draft.doc, "changes", {"slot": slot, "date": planned, **wanted})
+        else:
+            change = draft.before.changes[index]
+            entry = _entries(draft.doc, "changes")[index]
+            if change.cancel:
+                notes_.append(f"It was cancelled ({change.reason}); it takes place again.")
+                for name in ("cancel", "reason"):
+                    if name in entry:
+                        del entry[name]
+            for name, value in wanted.items():
+                _set(entry, name, value)
+            draft.raised.append(entry)
+        draft.unchanged = lambda edited: _visible(edited.session(uid)) == _visible(old)
+        draft.same = f"{slot} {_when(old)} is there already"
+
+        def report(after: Schedule) -> Iterator[str]:
+            new = after.session(uid)
+            yield from notes_
+            if new.cancelled:
+                yield f"{_day(new.day)} is closed ({new.reason}), so the session shows as cancelled."
+            yield from _overlaps(after, new)
+
+        draft.final = lambda after: f"Changed {slot} {_when(old)}: now {_describe(after.session(uid))}."
+        draft.report = report
+
+    return _edit(path, now, apply)
+
+
+def add_session(
+    path: str | Path,
+    session_id: str,
+    day: date,
+    *,
+    start: time,
+    end: time,
+    modality: Modality | str,
+    now: datetime,
+    location: str = "",
+    room: str = "",
+    notes: str = "",
+) -> Outcome:
+    """Add a session outside the recurring rules (a make-up date, a Spanish-language session).
+
+    Parameters
+    ----------
+    path:
+        The schedule file.
+    session_id:
+        Its id, unique among slots and extra sessions (it becomes part of the
+        calendar uid): lowercase letters, digits and hyphens.
+    day, start, end:
+        When, as wall-clock times in the schedule's zone.
+    modality:
+        ``"online"`` or ``"in_person"`` (which needs ``location``, the address).
+    now:
+        The edit time (an aware datetime).
+    location, room, notes:
+        Where, and anything attendees should know.
+
+    Returns
+    -------
+    An :class:`Outcome`.
+
+    Raises
+    ------
+    ScheduleError
+        For a taken or malformed id, end not after start, an in-person session
+        without an address, or an unreadable or invalid file. The file is then
+        untouched.
+
+    >>> import tempfile
+    >>> from hmis_schedule.files import builtin_text
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = write_new(Path(folder.name) / "s.toml", builtin_text())
+    >>> now = datetime(2026, 12, 1, tzinfo=UTC)
+    >>> print(add_session(path, "spanish-jan", date(2027, 1, 20), start=time(9), end=time(12),
+    ...                   modality="online", location="Microsoft Teams", notes="En español", now=now).summary)
+    Added spanish-jan Wed 2027-01-20 09:00-12:00, online, Microsoft Teams.
+    >>> folder.cleanup()
+    """
+    check_id(session_id, "id")
+    data: dict[str, Any] = {
+        "id": session_id,
+        "date": _date_value(day, "date"),
+        "start": _time_text(start, "start"),
+        "end": _time_text(end, "end"),
+    }
+    try:
+        data["modality"] = Modality(modality).value
+    except ValueError:
+        raise ScheduleError(
+            f"unknown modality {modality!r}", field="modality", choices=[m.value for m in Modality]
+        ) from None
+    for name, text in (("location", location), ("room", room), ("notes", notes)):
+        if text.strip():
+            data[name] = text.strip()
+
+    def apply(draft: _Draft) -> None:
+        before = draft.before
+        taken = {s.id: f"slot {s.id!r}" for s in before.slots}
+        taken.update({e.id: f"the extra session on {e.date}" for e in before.extras})
+        if session_id in taken:
+            raise ScheduleError(
+                f"{session_id!r} is taken by {taken[session_id]}: choose another id, "
+                f"such as {session_id}-{day:%Y%m%d}",
+                field="id",
+            )
+        draft.days.append(day)
+        _append_entry(draft.doc, "extra_sessions", data)
+        uid = session_uid(session_id, day, before.uid_domain)
+
+        def report(after: Schedule) -> Iterator[str]:
+            new = after.session(uid)
+            if new.cancelled:
+                yield (
+                    f"{_day(day)} is closed ({new.reason}), so the session shows as cancelled "
+                    "until the day is reopened."
+                )
+            yield from _overlaps(after, new)
+
+        draft.final = lambda after: f"Added {session_id} {_describe(after.session(uid))}."
+        draft.report = report
+
+    return _edit(path, now, apply)
+
+
+def write_new(path: str | Path, text: str, *, overwrite: bool = False) -> Path:
+    """Write ``text`` as a new schedule file at ``path`` (atomically, under the file's lock).
+
+    ``hmis-schedule init`` writes the built-in schedule this way. The text is
+    checked first.
+
+    Parameters
+    ----------
+    path:
+        Where to write; its folder must exist.
+    text:
+        A schedule file's text.
+    overwrite:
+        Replace an existing file (its previous version is kept as ``<file>.bak``).
+
+    Returns
+    -------
+    The path written.
+
+    Raises
+    ------
+    ScheduleError
+        If the file exists and ``overwrite`` is false, or ``text`` is not a valid schedule.
+    OSError
+        If the folder does not exist or cannot be written.
+
+    >>> import tempfile
+    >>> from hmis_schedule.files import builtin_text
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = write_new(Path(folder.name) / "s.toml", builtin_text())
+    >>> write_new(path, builtin_text())
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.errors.ScheduleError: ...s.toml: exists already; pass overwrite=True (--force) to replace it
+    >>> folder.cleanup()
+    """
+    target = _target(path)
+    from_toml(text, source=str(target))
+    with _locked(target):
+        _remove_stale_temps(target)
+        old: bytes | None = None
+        if target.exists():
+            if not overwrite:
+                raise ScheduleError(
+                    "exists already; pass overwrite=True (--force) to replace it", source=str(target)
+                )
+            old = target.read_bytes()
+        _write(target, text.encode("utf-8"), old)
+    return target
+
+
+# -- the steps every edit takes ----------------------------------------------
+
+
+def _edit(path: str | Path, now: datetime, apply: Callable[[_Draft], None]) -> Outcome:
+    """Read, check, change, re-check and write ``path`` under its lock (the steps in the module docstring)."""
+    target = _target(path)
+    stamp = _stamp(now)
+    with _locked(target):
+        _remove_stale_temps(target)
+        raw = _read(target)
+        text = raw.decode("utf-8")
+        try:
+            before = from_toml(text, source=str(target))
+        except ScheduleError as err:
+            raise EditRefused(
+                f"{target} has problems already, so it is not edited: fix them first "
+                f"(`hmis-schedule validate {target}` lists them).",
+                err,
+            ) from None
+        try:
+            doc = tomlkit.parse(text)
+        except tomlkit.exceptions.TOMLKitError as err:  # tomllib read it, so this is unlikely
+            raise ScheduleError(f"cannot be edited: {err}", source=str(target)) from None
+        draft = _Draft(doc=doc, before=before)
+        apply(draft)
+        edited = _reread(draft.doc, target)
+        if edited == before or (draft.unchanged is not None and draft.unchanged(edited)):
+            return Outcome(
+                path=target, changed=False, summary=f"Nothing to change: {draft.same}.", schedule=before
+            )
+        for entry in draft.raised:
+            _set(entry, "sequence", int(entry.get("sequence", 1)) + 1)
+        updated = stamp if stamp > before.updated else before.updated + timedelta(seconds=1)
+        draft.doc["updated"] = updated.astimezone(_UTC)
+        after = _keep_sequences_rising(draft, before, _reread(draft.doc, target), target)
+        _write(target, tomlkit.dumps(draft.doc).encode("utf-8"), raw)
+    summary = draft.final(after) if draft.final is not None else draft.summary
+    return Outcome(
+        path=target, changed=True, summary=summary, notes=tuple(draft.report(after)), schedule=after
+    )
+
+
+def _reread(doc: TOMLDocument, target: Path) -> Schedule:
+    """The schedule the edited document describes; :class:`EditRefused` if it is not valid."""
+    try:
+        return from_toml(tomlkit.dumps(doc), source=str(target))
+    except ScheduleError as err:
+        raise EditRefused(
+            f"Refused: this edit would make {target} invalid, so the file was not changed.", err
+        ) from None
+
+
+def _keep_sequences_rising(draft: _Draft, before: Schedule, after: Schedule, target: Path) -> Schedule:
+    """Make every session whose content the edit changed get a higher sequence than before.
+
+    Removing a closure lowers the sequence of the sessions it cancelled; calendar
+    apps ignore an update whose sequence does not rise. Such a session gets its
+    change's (or extra session's) sequence raised, or a change that keeps it on
+    its date with a sequence high enough.
+    """
+    if not draft.days:
+        return after
+    first, end = min(draft.days), max(draft.days) + timedelta(days=1)
+    uids = {s.uid for s in before.sessions_between(first, end)}
+    uids |= {s.uid for s in after.sessions_between(first, end)}
+    short: dict[str, tuple[Session, int]] = {}
+    for uid in sorted(uids):
+        try:
+            old, new = before.session(uid), after.session(uid)
+        except SessionNotFoundError:
+            continue  # a session the edit added or removed
+        if _visible(old) != _visible(new) and new.sequence <= old.sequence:
+            short[uid] = (new, old.sequence - new.sequence + 1)
+    if not short:
+        return after
+    for new, step in short.values():
+        key = (new.slot_id, new.original_date)
+        index = next((i for i, c in enumerate(after.changes) if c.key == key), None)
+        extra = next((i for i, e in enumerate(after.extras) if e.id == new.slot_id), None)
+        if index is not None:
+            _set(_entries(draft.doc, "changes")[index], "sequence", after.changes[index].sequence + step)
+        elif extra is not None:
+            _set(_entries(draft.doc, "extra_sessions")[extra], "sequence", after.extras[extra].sequence + step)
+        else:
+            day = new.original_date
+            data = {"slot": new.slot_id, "date": day, "to_date": day, "sequence": step}
+            _append_entry(draft.doc, "changes", data, comment=_KEEP_COMMENT)
+    return _reread(draft.doc, target)
+
+
+def _target(path: str | Path) -> Path:
+    """``path`` with symbolic links resolved; refuses the built-in schedule."""
+    target = Path(os.path.realpath(path))
+    builtin = resources.files(__package__).joinpath("data/clackamas.toml")
+    if target == Path(os.path.realpath(str(builtin))):
+        raise ScheduleError(
+            "the built-in schedule is read-only: run `hmis-schedule init my-schedule.toml` "
+            "and edit the copy",
+            field="file",
+        )
+    return target
+
+
+def _stamp(now: object) -> datetime:
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise ScheduleError(f"expected an aware datetime, got {now!r}", field="now")
+    return now.astimezone(_UTC).replace(microsecond=0)
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    if not target.parent.is_dir():
+        raise ScheduleError(f"the folder {target.parent} does not exist", source=str(target))
+    lock = filelock.FileLock(f"{target}.lock", timeout=LOCK_TIMEOUT)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise ScheduleError(
+            f"another edit has held {target.name}.lock for {LOCK_TIMEOUT:.0f} seconds; try again",
+            source=str(target),
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _read(target: Path) -> bytes:
+    try:
+        raw = target.read_bytes()
+    except FileNotFoundError:
+        raise ScheduleError(
+            "no such file: create one with `hmis-schedule init FILE`", source=str(target)
+        ) from None
+    except IsADirectoryError:
+        raise ScheduleError("is a folder, not a schedule file", source=str(target)) from None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScheduleError(
+            f"is not UTF-8 text ({err.reason} at byte {err.start})", source=str(target)
+        ) from None
+    return raw
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Remove temporary files a killed writer left (we hold the lock, so no writer is running)."""
+    for stale in target.parent.glob(glob.escape(f".{target.name}.") + "*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+
+
+def _write(target: Path, new: bytes, old: bytes | None) -> None:
+    """Keep ``old`` as ``<target>.bak``, then replace ``target`` with ``new``, each atomically."""
+    if old is not None:
+        _atomic_write(target.with_name(target.name + ".bak"), old, like=target, prefix=target.name)
+    _atomic_write(target, new, like=target, prefix=target.name)
+
+
+def _atomic_write(path: Path, data: bytes, *, like: Path, prefix: str) -> None:
+    """Write ``data`` to ``path`` through a fsynced temporary file in the same folder and a rename."""
+    try:
+        mode: int | None = like.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    temp = path.parent / f".{prefix}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        if _test_hook is not None:
+            _test_hook("temp-written", temp)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    if _test_hook is not None:
+        _test_hook("replaced", path)
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened, as on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- tomlkit: change a document without losing its comments --------------------
+
+
+def _entries(doc: TOMLDocument, key: str) -> Any:
+    """The array of tables (or inline array) under ``key``, in the order the schedule read it."""
+    return doc[key]
+
+
+def _pop_tail(container: Container) -> list[Item]:
+    """Remove and return the comments and blank lines after the last key of ``container``."""
+    body = container.body
+    n = len(body)
+    while n and body[n - 1][0] is None and isinstance(body[n - 1][1], Comment | Whitespace):
+        n -= 1
+    tail = [item for _, item in body[n:]]
+    del body[n:]
+    return tail
+
+
+def _set(table: Any, key: str, value: Any) -> None:
+    """Set ``key`` in ``table``; a new key goes after the last key, before trailing comments."""
+    if isinstance(table, InlineTable) or key in table or not isinstance(table, Table | Container):
+        table[key] = value
+        return
+    container = table.value if isinstance(table, Table) else table
+    tail = _pop_tail(container)
+    table[key] = value
+    for item in tail:
+        container.add(item)
+
+
+def _table(data: Mapping[str, Any], comment: str | None = None) -> Table:
+    table = tomlkit.table()
+    if comment:
+        for line in comment.splitlines():
+            table.add(tomlkit.comment(line.removeprefix("# ")))
+    for key, value in data.items():
+        table.add(key, value)
+    return table
+
+
+def _append_entry(doc: TOMLDocument, key: str, data: Mapping[str, Any], comment: str | None = None) -> None:
+    """Append a ``[[key]]`` table (or an inline table, for an inline array) to the document."""
+    if key not in doc:
+        if not tomlkit.dumps(doc).endswith("\n\n"):
+            doc.add(tomlkit.nl())
+        aot = tomlkit.aot()
+        aot.append(_table(data, comment))
+        doc.add(key, aot)
+        return
+    entries = doc[key]
+    if isinstance(entries, Array):
+        inline = tomlkit.inline_table()
+        inline.update(data)
+        entries.append(inline)
+        return
+    table = _table(data, comment)
+    if isinstance(entries, AoT) and len(entries):
+        last = entries[-1]
+        tail = _pop_tail(last.value)
+        split = next((i for i, item in enumerate(tail) if isinstance(item, Whitespace)), len(tail))
+        for item in tail[:split]:  # comments right under the last entry stay with it
+            last.value.add(item)
+        last.value.add(tomlkit.nl())
+        entries.append(table)
+        for item in tail[split:]:  # what comes before the next section stays before it
+            table.value.add(item)
+        return
+    entries.append(table)
+
+
+def _remove_entry(doc: TOMLDocument, key: str, index: int) -> None:
+    """Remove entry ``index`` under ``key``, keeping the comments that follow it."""
+    entries = doc[key]
+    if isinstance(entries, Array):
+        del entries[index]
+        return
+    victim = entries[index]
+    tail = _pop_tail(victim.value)
+    text = "".join(item.as_string() for item in tail)
+    if index > 0:
+        for item in tail:
+            entries[index - 1].value.add(item)
+        del entries[index]
+    elif len(entries) > 1:
+        following = entries[1]
+        following.trivia.indent = text + following.trivia.indent
+        del entries[index]
+    else:
+        position = next(i for i, (_, item) in enumerate(doc.body) if item is entries)
+        doc.remove(key)
+        if text.strip():
+            doc.body[position] = (None, Comment(Trivia(indent="", comment_ws="", comment=text.rstrip("\n"), trail="\n")))
+
+
+# -- small helpers -------------------------------------------------------------
+
+
+def _index(items: Iterable[Any], match: Callable[[Any], bool]) -> int | None:
+    return next((i for i, item in enumerate(items) if match(item)), None)
+
+
+def _required_text(value: object, name: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ScheduleError(what, field=name)
+    return value.strip()
+
+
+def _date_value(value: object, name: str) -> date:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ScheduleError(f"expected a date such as 2027-03-15, got {value!r}", field=name)
+    return value
+
+
+def _time_text(value: object, name: str) -> str:
+    if not isinstance(value, time) or value.tzinfo is not None:
+        raise ScheduleError(f"expected a local time of day such as 09:00, got {value!r}", field=name)
+    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+
+
+def _occurrence(schedule: Schedule, slot: str, day: date) -> tuple[date, list[str]]:
+    """The planned date of the session of ``slot`` on ``day`` (its planned date or where it was moved)."""
+    slots = {s.id: s for s in schedule.slots}
+    extras = {e.id: e for e in schedule.extras}
+    if slot not in slots and slot not in extras:
+        raise ScheduleError(
+            f"no slot or extra session has the id {slot!r}", field="slot", choices=[*slots, *extras]
+        )
+    _date_value(day, "date")
+    if (slot in slots and slots[slot].occurs_on(day)) or (slot in extras and extras[slot].date == day):
+        return day, []
+    for change in schedule.changes:
+        if change.slot == slot and change.to_date == day and not change.cancel:
+            return change.date, [f"That is the session planned for {_day(change.date)}, moved to {_day(day)}."]
+    if slot in extras:
+        raise ScheduleError(f"extra session {slot!r} is on {_day(extras[slot].date)}, not {_day(day)}", field="date")
+    nearby = ", ".join(_day(d) for d in slots[slot].dates(day - _NEARBY, day + _NEARBY))
+    raise ScheduleError(f"slot {slot!r} has no session on {_day(day)} (nearby: {nearby or 'none'})", field="date")
+
+
+def _visible(session: Session) -> tuple[object, ...]:
+    """Everything about a session a subscriber sees (not its sequence)."""
+    s = session
+    return (s.start, s.end, s.modality, s.location, s.room, s.notes, s.status, s.reason)
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.isoformat()}"
+
+
+def _when(session: Session) -> str:
+    return f"{_day(session.day)} {session.start:%H:%M}-{session.end:%H:%M}"
+
+
+def _describe(session: Session) -> str:
+    how = "online" if session.modality is Modality.ONLINE else "in person"
+    where = f", {session.full_location}" if session.full_location else ""
+    state = f" (cancelled: {session.reason})" if session.cancelled else ""
+    return f"{_when(session)}, {how}{where}{state}"
+
+
+def _nearby_sessions(schedule: Schedule, day: date) -> str:
+    near = [
+        s for s in schedule.sessions_between(day - timedelta(days=14), day + timedelta(days=15))
+        if not s.cancelled
+    ]
+    return ", ".join(f"{s.slot_id} {_day(s.day)}" for s in near[:4]) or "none within two weeks"
+
+
+def _overlaps(schedule: Schedule, session: Session) -> Iterator[str]:
+    if session.cancelled:
+        return
+    for other in schedule.sessions_between(session.day, session.day + timedelta(days=1)):
+        if other.uid != session.uid and not other.cancelled and other.start < session.end and session.start < other.end:
+            yield f"It overlaps {other.slot_id} {_when(other)}."
