@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test lint bench clean messages
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,10 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(INSTALLED)
 
+# The server (server.py) with gunicorn on http://127.0.0.1:8000; the schedule is
+# HMIS_SCHEDULE's file or the built-in one (see README, Configuration).
 serve: $(INSTALLED)
-	$(BIN)/python examples/next_sessions.py
+	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 --access-logfile - server:app
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -26,6 +28,15 @@ test: lint
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/bench_sessions.py
+	$(BIN)/python bench/bench_feed.py
+
+# Re-extract the feed's messages (hmis_schedule/text.py) and merge them into
+# every catalog; then translate the new entries in each feed.po.
+messages: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o hmis_schedule/locale/feed.pot .
+	$(BIN)/pybabel update -D feed -i hmis_schedule/locale/feed.pot -d hmis_schedule/locale -w 100 --no-fuzzy-matching --ignore-pot-creation-date
+	$(BIN)/pybabel extract -F translations/babel.cfg --no-location --sort-output --omit-header -o translations/web.pot .
+	$(BIN)/pybabel update -D web -i translations/web.pot -d translations -w 100 --no-fuzzy-matching --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1185 @@
+"""The web app: the public page, the embed widget, the calendar feeds and a small JSON API.
+
+A thin Flask app over :mod:`hmis_schedule`. Each route parses and checks its
+query string, asks the library, and builds the response; every decision about
+sessions and dates stays in the library. Run it with ``make serve`` or
+``gunicorn server:app``; build one in code with :func:`create_app`.
+
+Configuration comes from the environment (see :data:`ENVIRONMENT`) or from the
+``config`` mapping given to :func:`create_app`, which wins:
+
+``HMIS_SCHEDULE``
+    A schedule file (TOML); default: the built-in Clackamas schedule. In code
+    it may also be a :class:`~hmis_schedule.Schedule`.
+``HMIS_BASE_URL``
+    The public URL the links on pages and in feeds start with, such as
+    ``https://hmis-training.example.org``; default: the URL of each request.
+``HMIS_TRUST_PROXY``
+    ``1`` when the app runs behind a reverse proxy that sets ``X-Forwarded-*``
+    headers (and only then): the request's scheme, host and prefix come from them.
+``HMIS_EMBED_ORIGINS``
+    Space- or comma-separated origins (``https://www.example.org``) allowed to
+    show ``/embed`` in an iframe, besides this site itself.
+``HMIS_CACHE_MAX_AGE``
+    Seconds browsers and proxies may keep pages, feeds and JSON (default 900).
+
+In code only: ``NOW``, a callable returning an aware datetime (tests freeze
+"today" with it), and ``HMIS_CACHE_ENTRIES``, the size of the in-process cache
+of rendered responses (default 512).
+
+Rendered bytes are cached in the process, keyed by everything that decides
+them (schedule version, today's date in the schedule's zone, route, filters,
+language, base URL), so a warm request renders nothing; ETags and
+conditional requests go through Werkzeug (``add_etag``/``make_conditional``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_time, get_day_names, get_timezone_name
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from hmis_schedule import (
+    LANGUAGES,
+    Modality,
+    Schedule,
+    ScheduleError,
+    SessionNotFoundError,
+    Status,
+    WindowError,
+    clackamas,
+    clock,
+    export,
+    feed,
+    load_schedule,
+    text,
+)
+from hmis_schedule.facts import DEFAULT_LANGUAGE
+from hmis_schedule.i18n import translations
+from hmis_schedule.jsonld import event_data
+from hmis_schedule.links import google_event_link, mailto_link, subscribe_links
+from hmis_schedule.overview import Overview, overview
+from hmis_schedule.session import local_datetime
+
+__all__ = ["ENVIRONMENT", "ConfigError", "ScheduleProvider", "app", "create_app", "openapi_spec"]
+
+ROOT = Path(__file__).resolve().parent
+TRANSLATIONS = ROOT / "translations"
+ENVIRONMENT = (
+    "HMIS_SCHEDULE",
+    "HMIS_BASE_URL",
+    "HMIS_TRUST_PROXY",
+    "HMIS_EMBED_ORIGINS",
+    "HMIS_CACHE_MAX_AGE",
+)
+"""The environment variables the app reads."""
+
+log = logging.getLogger("hmis_schedule.server")
+
+FEEDS = {path: kind for kind, path in feed.FEED_PATHS.items()}
+"""The feed routes and their filters."""
+
+MAX_PARAMETER = 100
+"""The longest query parameter value accepted, in characters."""
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
+_YEARS = (1900, 2199)
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+# -- configuration ------------------------------------------------------------
+
+
+class ConfigError(ValueError):
+    """A setting of the app is not valid; the message names it and says what is accepted."""
+
+
+def one_line(err: Exception) -> str:
+    """An error as one line: a schedule file's problems joined with ``; ``.
+
+    >>> one_line(ScheduleError("is required", field="name", source="x.toml"))
+    'x.toml: name: is required'
+    """
+    if isinstance(err, ScheduleError):
+        body = "; ".join(str(p) for p in err.problems)
+        return f"{err.source}: {body}" if err.source else body
+    return str(err).replace("\n", "; ")
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """One schedule as the app serves it, with its version computed once."""
+
+    schedule: Schedule
+    version: str
+    source: str
+
+
+class ScheduleProvider:
+    """Hands the app its schedule: routes read :attr:`schedule` (or :attr:`current`) per request.
+
+    This one serves a schedule loaded once. A provider that follows a file
+    (reload on change, keep the last good one) has the same three members,
+    so the routes need not change.
+    """
+
+    def __init__(self, schedule: Schedule, source: str) -> None:
+        self._current = Loaded(schedule, schedule.version, source)
+
+    @property
+    def current(self) -> Loaded:
+        """The schedule, its version and its source, read together."""
+        return self._current
+
+    @property
+    def schedule(self) -> Schedule:
+        """The schedule to serve now."""
+        return self._current.schedule
+
+    @property
+    def error(self) -> str | None:
+        """Why the schedule being served is not the latest one, or ``None`` when all is well."""
+        return None
+
+
+def _load(value: object) -> ScheduleProvider:
+    if isinstance(value, ScheduleProvider):
+        return value
+    if isinstance(value, Schedule):
+        return ScheduleProvider(value, "<in code>")
+    if value in (None, ""):
+        return ScheduleProvider(clackamas(), "built in")
+    if not isinstance(value, str | os.PathLike):
+        raise ConfigError(f"HMIS_SCHEDULE: expected a file name, got {value!r}")
+    try:
+        return ScheduleProvider(load_schedule(Path(value)), str(value))
+    except ScheduleError as err:
+        raise ConfigError(f"HMIS_SCHEDULE: {one_line(err)}") from None
+
+
+def _base_url(value: object) -> str:
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    if not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", text):
+        raise ConfigError(
+            f"HMIS_BASE_URL: expected an absolute http(s) URL without query, such as "
+            f"'https://hmis-training.example.org', got {text!r}"
+        )
+    return text.rstrip("/")
+
+
+def _flag(value: object, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{name}: expected 1/true/yes/on or 0/false/no/off, got {value!r}")
+
+
+def _origins(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list | tuple) else re.split(r"[\s,]+", str(value or ""))
+    origins = tuple(str(item).rstrip("/") for item in items if str(item).strip())
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise ConfigError(
+                f"HMIS_EMBED_ORIGINS: {origin!r} is not an origin; expected scheme and host "
+                "such as 'https://www.example.org' (space-separated)"
+            )
+    return origins
+
+
+def _max_age(value: object) -> int:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return 900
+    if not text.isdigit() or int(text) > 31_536_000:
+        raise ConfigError(f"HMIS_CACHE_MAX_AGE: expected whole seconds from 0 to 31536000, got {value!r}")
+    return int(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The checked settings of one app."""
+
+    base_url: str
+    trust_proxy: bool
+    embed_origins: tuple[str, ...]
+    cache_max_age: int
+    cache_entries: int
+    now: Callable[[], datetime] | None
+
+
+def _settings(config: Mapping[str, Any]) -> Settings:
+    now = config.get("NOW")
+    if now is not None and not callable(now):
+        raise ConfigError("NOW: expected a callable returning an aware datetime")
+    entries = config.get("HMIS_CACHE_ENTRIES", 512)
+    if isinstance(entries, bool) or not isinstance(entries, int) or entries < 0:
+        raise ConfigError(f"HMIS_CACHE_ENTRIES: expected a whole number >= 0, got {entries!r}")
+    return Settings(
+        base_url=_base_url(config.get("HMIS_BASE_URL")),
+        trust_proxy=_flag(config.get("HMIS_TRUST_PROXY"), "HMIS_TRUST_PROXY"),
+        embed_origins=_origins(config.get("HMIS_EMBED_ORIGINS")),
+        cache_max_age=_max_age(config.get("HMIS_CACHE_MAX_AGE")),
+        cache_entries=entries,
+        now=now,
+    )
+
+
+# -- the render cache -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A rendered body with what conditional requests need."""
+
+    body: bytes
+    etag: str
+    last_modified: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class RenderCache:
+    """A small thread-safe LRU of rendered bodies; ``renders`` counts the misses."""
+
+    def __init__(self, entries: int) -> None:
+        self._entries = entries
+        self._items: OrderedDict[Hashable, Rendered] = OrderedDict()
+        self._lock = threading.Lock()
+        self.renders = 0
+
+    def get(self, key: Hashable, now: datetime, make: Callable[[], Rendered]) -> Rendered:
+        """The cached entry for ``key`` if it is still valid at ``now``, else ``make()``'s, stored."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and (hit.valid_until is None or now < hit.valid_until):
+                self._items.move_to_end(key)
+                return hit
+        made = make()
+        with self._lock:
+            self.renders += 1
+            if self._entries:
+                self._items[key] = made
+                self._items.move_to_end(key)
+                while len(self._items) > self._entries:
+                    self._items.popitem(last=False)
+        return made
+
+
+def _rendered(
+    body: bytes, last_modified: datetime | None = None, valid_until: datetime | None = None
+) -> Rendered:
+    response = Response(body)
+    response.add_etag()
+    etag, _ = response.get_etag()
+    assert etag is not None
+    return Rendered(body, etag, last_modified, valid_until)
+
+
+# -- request parsing -----------------------------------------------------------
+
+
+class BadParameter(Exception):
+    """A query parameter is not valid: answered with 400 naming it."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+def _show(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
+def _one(name: str) -> str | None:
+    values = request.args.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise BadParameter(name, f"given {len(values)} times; give it once")
+    value = values[0]
+    if len(value) > MAX_PARAMETER:
+        raise BadParameter(name, f"too long ({len(value)} characters; at most {MAX_PARAMETER})")
+    return value
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> str | None:
+    value = _one(name)
+    if value is not None and value not in choices:
+        accepted = ", ".join(repr(c) for c in choices)
+        raise BadParameter(name, f"unknown value {_show(value)}; expected one of {accepted}")
+    return value
+
+
+def _lang_param() -> str | None:
+    return _choice("lang", LANGUAGES)
+
+
+def _date_param(name: str) -> date | None:
+    value = _one(name)
+    if value is None:
+        return None
+    expected = f"expected a date YYYY-MM-DD from {_YEARS[0]} to {_YEARS[1]}"
+    if not _DATE.match(value):
+        raise BadParameter(name, f"{expected}, got {_show(value)}")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise BadParameter(name, f"no such date {_show(value)}; {expected}") from None
+    if not _YEARS[0] <= day.year <= _YEARS[1]:
+        raise BadParameter(name, f"{expected}, got {_show(value)}")
+    return day
+
+
+def _datetime_param(name: str) -> datetime | None:
+    value = _one(name)
+    if value is None:
+        return None
+    expected = "expected a date and time with an offset, such as 2026-12-07T09:00:00-08:00"
+    if not _DATETIME.match(value):
+        raise BadParameter(name, f"{expected}, got {_show(value)}")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadParameter(name, f"no such date and time {_show(value)}; {expected}") from None
+    if not _YEARS[0] <= moment.year <= _YEARS[1]:
+        raise BadParameter(name, f"year out of range {_YEARS[0]}-{_YEARS[1]}: {_show(value)}")
+    return moment
+
+
+def _window(schedule: Schedule, today: date) -> tuple[date, date]:
+    """The half-open window of the inclusive ``from``/``to`` parameters."""
+    first = _date_param("from")
+    last = _date_param("to")
+    end = None if last is None else last + timedelta(days=1)
+    if first is not None and last is not None and last < first:
+        raise BadParameter("to", f"must not be before from ({first.isoformat()})")
+    try:
+        return feed.feed_window(schedule, today, first, end)
+    except WindowError as err:
+        name = {"start": "from", "end": "to"}.get(err.field, err.field or "to")
+        raise BadParameter(name, err.message) from None
+
+
+# -- helpers for routes ----------------------------------------------------------
+
+
+def _provider() -> ScheduleProvider:
+    provider: ScheduleProvider = current_app.extensions["hmis"]
+    return provider
+
+
+def _config() -> Settings:
+    settings: Settings = current_app.extensions["hmis_settings"]
+    return settings
+
+
+def _cache() -> RenderCache:
+    cache: RenderCache = current_app.extensions["hmis_cache"]
+    return cache
+
+
+def _now(schedule: Schedule) -> datetime:
+    """Now, in the schedule's zone: the clock, or the ``NOW`` setting (tests freeze time with it)."""
+    make = _config().now
+    moment = make() if make is not None else clock.now(schedule.zone)
+    if moment.utcoffset() is None:
+        raise ConfigError("NOW: returned a naive datetime; it must return an aware one")
+    return moment.astimezone(schedule.zone)
+
+
+def _base() -> str:
+    return _config().base_url or request.url_root.rstrip("/")
+
+
+def _session_url(uid: str, lang: str) -> str:
+    path = feed.session_path(uid)
+    return _base() + (path if lang == DEFAULT_LANGUAGE else f"{path}?lang={lang}")
+
+
+def _feed_url(kind: feed.FeedFilter, lang: str) -> str:
+    return _base() + feed.feed_path(kind, lang)
+
+
+def _day_start(schedule: Schedule, day: date) -> datetime:
+    return local_datetime(day, time(0), schedule.zone)
+
+
+def _respond(
+    rendered: Rendered,
+    mimetype: str,
+    *,
+    filename: str | None = None,
+    cache: bool = True,
+) -> Response:
+    response = Response(rendered.body, mimetype=mimetype)
+    response.set_etag(rendered.etag)
+    if rendered.last_modified is not None:
+        response.last_modified = rendered.last_modified
+    if filename:
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    if cache:
+        response.cache_control.public = True
+        response.cache_control.max_age = _config().cache_max_age
+    else:
+        response.cache_control.no_store = True
+    response.make_conditional(request)
+    return response
+
+
+def _negotiated_lang() -> str:
+    lang = _lang_param()
+    if lang is not None:
+        return lang
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
+
+
+def _json(data: object) -> bytes:
+    return current_app.json.dumps(data).encode() + b"\n"
+
+
+# -- routes ----------------------------------------------------------------------
+
+bp = Blueprint("hmis", __name__)
+
+
+def _feed_route(path: str) -> Response:
+    loaded = _provider().current
+    schedule = loaded.schedule
+    now = _now(schedule)
+    today = schedule.today(now)
+    lang = _lang_param() or DEFAULT_LANGUAGE
+    start, end = _window(schedule, today)
+    kind = FEEDS[path]
+    base = _base()
+    key = ("feed", loaded.version, today, path, kind, lang, start, end, base)
+
+    def make() -> Rendered:
+        body = feed.render_feed(
+            schedule, today=today, lang=lang, filter=kind, start=start, end=end, base_url=base
+        )
+        return _rendered(body, max(schedule.updated, _day_start(schedule, today)))
+
+    rendered = _cache().get(key, now, make)
+    name = "-".join(
+        part for part in (schedule.id, kind.value.replace("_", "-"), lang) if part not in ("all", "en")
+    )
+    return _respond(rendered, "text/calendar", filename=f"{name}.ics")
+
+
+@bp.get("/calendar.ics")
+def calendar_all() -> Response:
+    """Every session (default window: 90 days back, 15 months ahead)."""
+    return _feed_route("/calendar.ics")
+
+
+@bp.get("/calendar/online.ics")
+def calendar_online() -> Response:
+    """Online sessions only."""
+    return _feed_route("/calendar/online.ics")
+
+
+@bp.get("/calendar/in-person.ics")
+def calendar_in_person() -> Response:
+    """In-person sessions only."""
+    return _feed_route("/calendar/in-person.ics")
+
+
+@bp.get("/sessions/<uid>.ics")
+def session_ics(uid: str) -> Response:
+    """One session as a one-event calendar (for "Add to calendar")."""
+    loaded = _provider().current
+    schedule = loaded.schedule
+    lang = _lang_param() or DEFAULT_LANGUAGE
+    base = _base()
+    key = ("session", loaded.version, uid, lang, base)
+
+    def make() -> Rendered:
+        return _rendered(feed.render_session(schedule, uid, lang=lang, base_url=base), schedule.updated)
+
+    rendered = _cache().get(key, _now(schedule), make)
+    return _respond(rendered, "text/calendar", filename=f"{uid.split('@')[0]}.ics")
+
+
+@bp.get("/api/sessions.json")
+def api_sessions() -> Response:
+    """Sessions in a window as JSON, cancelled ones with their reason unless ``status=scheduled``."""
+    loaded = _provider().current
+    schedule = loaded.schedule
+    now = _now(schedule)
+    today = schedule.today(now)
+    lang = _lang_param() or DEFAULT_LANGUAGE
+    modality = _choice("modality", tuple(m.value for m in Modality))
+    status = _choice("status", tuple(s.value for s in Status))
+    start, end = _window(schedule, today)
+    base = _base()
+    key = ("api-sessions", loaded.version, today, start, end, modality, status, lang, base)
+
+    def make() -> Rendered:
+        sessions = schedule.sessions_between(
+            start, end, modality=modality, include_cancelled=status != Status.SCHEDULED
+        )
+        data = {
+            **_schedule_info(loaded, lang, base),
+            "window": {"start": start.isoformat(), "end": end.isoformat()},
+            "sessions": [
+                export.session_record(s, schedule, base_url=base, lang=lang)
+                for s in sessions
+                if status is None or s.status == status
+            ],
+        }
+        return _rendered(_json(data), max(schedule.updated, _day_start(schedule, today)))
+
+    return _respond(_cache().get(key, now, make), "application/json")
+
+
+@bp.get("/api/next.json")
+def api_next() -> Response:
+    """The next session that takes place after ``after`` (default: now)."""
+    loaded = _provider().current
+    schedule = loaded.schedule
+    lang = _lang_param() or DEFAULT_LANGUAGE
+    modality = _choice("modality", tuple(m.value for m in Modality))
+    after = _datetime_param("after")
+    moment = after if after is not None else _now(schedule)
+    session = schedule.next_session(moment, modality=modality)
+    base = _base()
+    data = {
+        **_schedule_info(loaded, lang, base),
+        "after": moment.isoformat(),
+        "session": None
+        if session is None
+        else export.session_record(session, schedule, base_url=base, lang=lang),
+    }
+    return _respond(_rendered(_json(data)), "application/json")
+
+
+def _schedule_info(loaded: Loaded, lang: str, base: str) -> dict[str, str]:
+    """What the JSON documents say about the schedule, as the static export's ``sessions.json`` does."""
+    schedule = loaded.schedule
+    return {
+        "schedule": schedule.id,
+        "name": schedule.name.get(lang),
+        "timezone": schedule.timezone,
+        "updated": schedule.updated.isoformat(),
+        "version": loaded.version,
+        "url": feed.page_url(schedule, base),
+    }
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Liveness and the version of the schedule being served."""
+    provider = _provider()
+    loaded = provider.current
+    data: dict[str, object] = {"status": "degraded" if provider.error else "ok", "version": loaded.version}
+    if provider.error:
+        data["error"] = provider.error
+    return _respond(_rendered(_json(data)), "application/json", cache=False)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of every route."""
+    key = ("openapi", _base())
+    loaded = _provider().current
+    rendered = _cache().get(key, _now(loaded.schedule), lambda: _rendered(_json(openapi_spec(_base()))))
+    return _respond(rendered, "application/json")
+
+
+# -- pages -------------------------------------------------------------------------
+
+
+def _feed_links(lang: str, schedule: Schedule) -> dict[str, Any]:
+    """Subscribe links of each feed a page offers, in the page's language."""
+    other = "es" if lang == "en" else "en"
+    name = schedule.name.get(lang)
+    return {
+        "all": subscribe_links(_feed_url(feed.FeedFilter.ALL, lang), name=name),
+        "online": subscribe_links(_feed_url(feed.FeedFilter.ONLINE, lang), name=name),
+        "in_person": subscribe_links(_feed_url(feed.FeedFilter.IN_PERSON, lang), name=name),
+        "other_lang": other,
+        "other": subscribe_links(_feed_url(feed.FeedFilter.ALL, other), name=schedule.name.get(other)),
+    }
+
+
+def _page_context(schedule: Schedule, view: Overview, lang: str) -> dict[str, Any]:
+    page_url = feed.page_url(schedule, _base())
+    summaries = {s.uid: feed.session_summary(s, schedule, lang) for s in view.upcoming}
+    for s in (view.next, *(n for _, n in view.next_by_modality)):
+        if s is not None:
+            summaries.setdefault(s.uid, feed.session_summary(s, schedule, lang))
+    shown = [*view.upcoming, *(s for month in view.months for s in month.sessions)]
+    reasons = {s.uid: text.session_reason(s, schedule, lang) for s in shown if s.cancelled}
+    ics = {uid: _session_url(uid, lang) for uid in summaries}
+    google = {
+        s.uid: google_event_link(
+            s,
+            title=summaries[s.uid],
+            details=text.session_description(s, schedule, lang, page_url),
+            location=text.session_location(s, lang),
+        )
+        for s in view.upcoming
+        if not s.cancelled
+    }
+    onboarding = schedule.onboarding
+    mailto = (
+        mailto_link(
+            onboarding.email,
+            subject=onboarding.subject.get(lang),
+            lines=[fact.get(lang) for fact in onboarding.facts],
+        )
+        if onboarding
+        else ""
+    )
+    structured = [
+        event_data(
+            s,
+            schedule,
+            name=summaries[s.uid],
+            description=schedule.description.get(lang),
+            page_url=page_url,
+            ics_url=ics[s.uid],
+            lang=lang,
+        )
+        for s in view.upcoming
+    ]
+    return {
+        "schedule": schedule,
+        "view": view,
+        "summaries": summaries,
+        "reasons": reasons,
+        "ics": ics,
+        "google": google,
+        "feeds": _feed_links(lang, schedule),
+        "mailto": mailto,
+        "structured": structured,
+        "zone_name": get_timezone_name(schedule.zone, "long", zone_variant="generic", locale=lang),
+        "weekdays": _weekday_names(view, lang),
+    }
+
+
+def _weekday_names(view: Overview, lang: str) -> list[tuple[str, str]]:
+    if not view.months:
+        return []
+    wide = get_day_names("wide", locale=lang)
+    short = get_day_names("abbreviated", locale=lang)
+    return [(str(short[d.date.weekday()]), str(wide[d.date.weekday()])) for d in view.months[0].weeks[0]]
+
+
+def _page(template: str, months: int) -> Response:
+    loaded = _provider().current
+    schedule = loaded.schedule
+    lang = _negotiated_lang()
+    now = _now(schedule)
+    base = _base()
+    key = ("page", template, loaded.version, schedule.today(now), lang, base, request.script_root)
+
+    def make() -> Rendered:
+        view = overview(schedule, now, months=months)
+        g.lang = lang
+        html = render_template(template, lang=lang, **_page_context(schedule, view, lang))
+        return _rendered(html.encode(), valid_until=view.valid_until)
+
+    response = _respond(_cache().get(key, now, make), "text/html")
+    response.vary.add("Accept-Language")
+    response.content_language.add(lang)
+    return response
+
+
+@bp.get("/")
+def index() -> Response:
+    """The public page."""
+    return _page("index.html", months=3)
+
+
+@bp.get("/embed")
+def embed() -> Response:
+    """The compact widget for an iframe on another site."""
+    return _page("embed.html", months=1)
+
+
+# -- errors --------------------------------------------------------------------------
+
+
+def _kind() -> str:
+    path = request.path
+    if path.startswith("/api/") or path.endswith(".json") or path == "/healthz":
+        return "json"
+    if path.endswith(".ics"):
+        return "text"
+    return "html"
+
+
+def _error(status: int, title: str, message: str, parameter: str | None = None) -> Response:
+    kind = _kind()
+    if kind == "json":
+        error: dict[str, object] = {"status": status, "title": title, "message": message}
+        if parameter is not None:
+            error["parameter"] = parameter
+        response = Response(_json({"error": error}), status=status, mimetype="application/json")
+    elif kind == "text":
+        response = Response(f"{status} {title}\n{message}\n", status=status, mimetype="text/plain")
+    else:
+        try:
+            lang = _negotiated_lang()
+        except BadParameter:
+            lang = DEFAULT_LANGUAGE
+        g.lang = lang
+        html = render_template("error.html", lang=lang, status=status, title=title, message=message)
+        response = Response(html, status=status, mimetype="text/html")
+    response.cache_control.no_store = True
+    return response
+
+
+def _bad_parameter(err: BadParameter) -> Response:
+    return _error(400, "Bad Request", f"{err.parameter}: {err.message}", err.parameter)
+
+
+def _not_found(err: SessionNotFoundError) -> Response:
+    return _error(
+        404, "Not Found", "No session has this id. The schedule may have changed: see the public page."
+    )
+
+
+def _http_error(err: HTTPException) -> Response:
+    code = err.code or 500
+    response = _error(code, err.name, err.description or err.name)
+    if code == 405:
+        allow = err.get_headers()
+        for name, value in allow:
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+    return response
+
+
+def _unexpected(err: Exception) -> Response:
+    log.exception("unexpected error on %s", request.path)
+    return _error(500, "Internal Server Error", "Something went wrong on our side. Please try again later.")
+
+
+# -- headers on every response -----------------------------------------------------
+
+
+def _security_headers(response: Response) -> Response:
+    settings = _config()
+    path = request.path
+    is_embed = path == "/embed"
+    ancestors = " ".join(("'self'", *settings.embed_origins)) if is_embed else "'none'"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        f"base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if not is_embed:
+        response.headers["X-Frame-Options"] = "DENY"
+    if path.startswith("/api/") or path.endswith(".ics") or path == "/openapi.json":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Disposition"
+        if request.method == "OPTIONS":  # a preflight, e.g. for a script sending If-None-Match
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+            response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+# -- templates: language and formatting ---------------------------------------------
+
+
+def _lang() -> str:
+    return str(g.get("lang", DEFAULT_LANGUAGE))
+
+
+def _gettext(message: str) -> str:
+    """Translate ``message`` into the current request's language (Jinja formats the variables)."""
+    return translations(_lang(), "web", TRANSLATIONS).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_lang(), "web", TRANSLATIONS).ngettext(singular, plural, n)
+
+
+def _install_templates(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    static_versions: dict[str, str] = {}
+
+    def static_url(filename: str) -> str:
+        if filename not in static_versions:
+            data = (ROOT / "static" / filename).read_bytes()
+            static_versions[filename] = sha256(data).hexdigest()[:10]
+        return url_for("static", filename=filename, v=static_versions[filename])
+
+    def long_date(day: date) -> str:
+        return format_date(day, "full", locale=_lang())
+
+    def short_date(day: date) -> str:
+        return format_date(day, "EEE d MMM", locale=_lang())
+
+    def month_title(day: date) -> str:
+        return format_date(day, "LLLL y", locale=_lang())
+
+    def clock_time(moment: datetime) -> str:
+        return format_time(moment, "short", tzinfo=moment.tzinfo, locale=_lang())
+
+    app.jinja_env.globals.update(static_url=static_url)
+    app.jinja_env.filters.update(
+        long_date=long_date, short_date=short_date, month_title=month_title, clock_time=clock_time
+    )
+
+
+# -- the factory -----------------------------------------------------------------------
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, overlaid with ``config``.
+
+    Parameters
+    ----------
+    config:
+        Settings that win over the environment: any of :data:`ENVIRONMENT`,
+        ``NOW`` (a callable returning an aware datetime) and Flask's own.
+
+    Returns
+    -------
+    The Flask app; its schedule provider is ``app.extensions["hmis"]``.
+
+    Raises
+    ------
+    ConfigError
+        For a bad setting or schedule file; the one-line message names the
+        variable, the file and the field.
+
+    >>> client = create_app({"HMIS_BASE_URL": "https://example.org"}).test_client()
+    >>> client.get("/healthz").json["status"]
+    'ok'
+    """
+    merged: dict[str, Any] = {name: os.environ.get(name) for name in ENVIRONMENT}
+    merged.update(config or {})
+    settings = _settings(merged)
+    provider = _load(merged.get("HMIS_SCHEDULE"))
+    app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=str(ROOT / "templates"))
+    app.config.update({k: v for k, v in merged.items() if k.isupper()})
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = settings.cache_max_age
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["hmis"] = provider
+    app.extensions["hmis_settings"] = settings
+    app.extensions["hmis_cache"] = RenderCache(settings.cache_entries)
+    _install_templates(app)
+    app.register_blueprint(bp)
+    app.register_error_handler(BadParameter, _bad_parameter)
+    app.register_error_handler(SessionNotFoundError, _not_found)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    app.after_request(_security_headers)
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1
+        )
+    return app
+
+
+# -- OpenAPI --------------------------------------------------------------------------
+
+
+def openapi_spec(base_url: str = "") -> dict[str, Any]:
+    """The OpenAPI 3.1 description of the app's routes (a test keeps it true).
+
+    >>> sorted(openapi_spec()["paths"])[:2]
+    ['/', '/api/next.json']
+    """
+    text = {"type": "string"}
+    lang = {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "Language of names and descriptions.",
+        "schema": {"type": "string", "enum": list(LANGUAGES), "default": DEFAULT_LANGUAGE},
+    }
+    page_lang = {**lang, "description": "Page language; without it, the best match of Accept-Language."}
+    page_lang["schema"] = {"type": "string", "enum": list(LANGUAGES)}
+    day = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    window = [
+        {"name": "from", "in": "query", "required": False, "schema": day,
+         "description": "First day (inclusive, YYYY-MM-DD); default 90 days before today."},
+        {"name": "to", "in": "query", "required": False, "schema": day,
+         "description": "Last day (inclusive, YYYY-MM-DD); at most 5 years after from."},
+    ]  # fmt: skip
+    modality = {
+        "name": "modality",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": [m.value for m in Modality]},
+    }
+
+    def problem(kind: str) -> dict[str, Any]:
+        if kind == "json":
+            return {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        if kind == "text":
+            return {"content": {"text/plain": {"schema": text}}}
+        return {"content": {"text/html": {"schema": text}}}
+
+    def calendar(summary: str, params: list[dict[str, Any]], not_found: bool = False) -> dict[str, Any]:
+        responses: dict[str, Any] = {
+            "200": {
+                "description": "An iCalendar (RFC 5545) file.",
+                "headers": {"ETag": {"schema": text}, "Last-Modified": {"schema": text}},
+                "content": {"text/calendar": {"schema": text}},
+            },
+            "304": {"description": "Not modified (If-None-Match or If-Modified-Since)."},
+            "400": {"description": "A parameter is not valid; the message names it.", **problem("text")},
+        }
+        if not_found:
+            responses["404"] = {"description": "No session has this uid.", **problem("text")}
+        return {"get": {"summary": summary, "parameters": params, "responses": responses}}
+
+    def json_route(summary: str, params: list[dict[str, Any]], schema: str) -> dict[str, Any]:
+        return {
+            "get": {
+                "summary": summary,
+                "parameters": params,
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+                        },
+                    },
+                    "304": {"description": "Not modified."},
+                    "400": {
+                        "description": "A parameter is not valid; the message names it.",
+                        **problem("json"),
+                    },
+                },
+            }
+        }
+
+    def page(summary: str) -> dict[str, Any]:
+        return {
+            "get": {
+                "summary": summary,
+                "parameters": [page_lang],
+                "responses": {
+                    "200": {"description": "An HTML page.", "content": {"text/html": {"schema": text}}},
+                    "304": {"description": "Not modified."},
+                    "400": {"description": "A parameter is not valid.", **problem("html")},
+                },
+            }
+        }
+
+    nullable_text = {"type": "string"}
+    session = {
+        "type": "object",
+        "required": [
+            "uid", "slot", "start", "end", "modality", "location", "room",
+            "status", "reason", "sequence", "summary", "notes", "original_date", "ics_url",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "uid": {"type": "string", "description": "Stable id: slot, planned date and domain."},
+            "slot": {"type": "string"},
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "modality": {"type": "string", "enum": [m.value for m in Modality]},
+            "location": nullable_text,
+            "room": nullable_text,
+            "status": {"type": "string", "enum": [s.value for s in Status]},
+            "reason": {"type": "string", "description": "Why it is cancelled (empty when scheduled)."},
+            "sequence": {"type": "integer", "minimum": 0},
+            "summary": {"type": "string"},
+            "notes": {"type": "string"},
+            "original_date": {**day, "description": "The date first planned (a moved session keeps it)."},
+            "ics_url": {"type": "string", "format": "uri"},
+        },
+    }  # fmt: skip
+    about = {
+        "schedule": {"type": "string", "description": "The schedule's id."},
+        "name": text,
+        "timezone": {"type": "string", "description": "IANA time zone of the schedule."},
+        "updated": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the schedule last changed.",
+        },
+        "version": {"type": "string", "description": "Changes whenever the schedule does."},
+        "url": {"type": "string", "description": "The public page."},
+    }
+    spec: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "hmis-schedule",
+            "version": "1",
+            "description": "Training sessions as calendar feeds and JSON. Dates in parameters are inclusive.",
+        },
+        "paths": {
+            "/": page("The public page: next sessions, month calendar, subscribe links, how to start."),
+            "/embed": page("A compact widget for an iframe: next sessions and a subscribe link."),
+            "/calendar.ics": calendar("Every session (cancelled ones marked cancelled).", [lang, *window]),
+            "/calendar/online.ics": calendar("Online sessions only.", [lang, *window]),
+            "/calendar/in-person.ics": calendar("In-person sessions only.", [lang, *window]),
+            "/sessions/{uid}.ics": calendar(
+                "One session, for Add to calendar.",
+                [{"name": "uid", "in": "path", "required": True, "schema": text}, lang],
+                not_found=True,
+            ),
+            "/api/sessions.json": json_route(
+                "Sessions in a window (default as the feeds).",
+                [
+                    *window,
+                    modality,
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only sessions with this status; default both.",
+                        "schema": {"type": "string", "enum": [s.value for s in Status]},
+                    },
+                    lang,
+                ],
+                "SessionList",
+            ),
+            "/api/next.json": json_route(
+                "The next session that takes place.",
+                [
+                    modality,
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "required": False,
+                        "description": "An instant with its offset (default now).",
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                    lang,
+                ],
+                "Next",
+            ),
+            "/openapi.json": {
+                "get": {
+                    "summary": "This description.",
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                        "304": {"description": "Not modified."},
+                    },
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "summary": "Health and the version of the schedule being served.",
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
+                            },
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Session": session,
+                "SessionList": {
+                    "type": "object",
+                    "required": [*about, "window", "sessions"],
+                    "additionalProperties": False,
+                    "properties": {
+                        **about,
+                        "window": {
+                            "type": "object",
+                            "required": ["start", "end"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "start": {**day, "description": "First day of the window (inclusive)."},
+                                "end": {**day, "description": "Day after the window (exclusive)."},
+                            },
+                        },
+                        "sessions": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}},
+                    },
+                },
+                "Next": {
+                    "type": "object",
+                    "required": [*about, "after", "session"],
+                    "additionalProperties": False,
+                    "properties": {
+                        **about,
+                        "after": {"type": "string", "format": "date-time"},
+                        "session": {"oneOf": [{"$ref": "#/components/schemas/Session"}, {"type": "null"}]},
+                    },
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "version"],
+                    "properties": {
+                        "status": {"type": "string", "enum": ["ok", "degraded"]},
+                        "version": text,
+                        "error": text,
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["status", "title", "message"],
+                            "properties": {
+                                "status": {"type": "integer"},
+                                "title": text,
+                                "message": text,
+                                "parameter": {"type": "string", "description": "The parameter at fault."},
+                            },
+                        }
+                    },
+                },
+            }
+        },
+    }
+    if base_url:
+        spec["servers"] = [{"url": base_url}]
+    return spec
+
+
+# -- for gunicorn -------------------------------------------------------------------------
+
+
+def _from_environment() -> Flask:
+    try:
+        return create_app()
+    except ConfigError as err:
+        print(f"hmis-schedule: cannot start: {err}", file=sys.stderr)
+        raise SystemExit(3) from None  # 3: gunicorn's "worker failed to boot", so it stops at once
+
+
+app = _from_environment()

@@ -1,0 +1,503 @@
+"""The public page and the embed widget: what they show, their links, their structure and their weight.
+
+The library is the oracle: the next sessions, the upcoming ones and the month
+grid must be what :class:`~hmis_schedule.Schedule` says for the frozen "now";
+subscribe links are checked against the exact URL forms each calendar app
+documents. Pages are parsed with the standard library's HTML parser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.dates import format_date
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+
+import hmis_schedule
+import server
+from hmis_schedule import Text, feed, text
+
+ZONE = ZoneInfo("America/Los_Angeles")
+FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)  # a Thursday
+BASE = "https://hmis.example.org"
+SCHEDULE = hmis_schedule.clackamas()
+GRID_END = date(2027, 3, 1)  # the page shows December, January and February
+ROOT = Path(server.__file__).parent
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Node:
+    """An element of a parsed page."""
+
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Node | None) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.parent = parent
+        self.children: list[Node | str] = []
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def iter(self, tag: str | None = None) -> list[Node]:
+        found = [self] if tag in (None, self.tag) else []
+        for child in self.children:
+            if isinstance(child, Node):
+                found += child.iter(tag)
+        return found
+
+    def find(self, tag: str, **attrs: str) -> list[Node]:
+        return [n for n in self.iter(tag) if all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())]
+
+    def has_class(self, name: str) -> bool:
+        return name in (self.attrs.get("class") or "").split()
+
+
+class TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {}, None)
+        self.current = self.root
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, dict(attrs), self.current)
+        self.current.children.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_endtag(self, tag: str) -> None:
+        node: Node | None = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        assert node is not None and node.parent is not None, f"stray </{tag}>"
+        self.current = node.parent
+
+    def handle_data(self, data: str) -> None:
+        self.current.children.append(data)
+
+
+def parse(html: str) -> Node:
+    builder = TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+def make_app(schedule: hmis_schedule.Schedule = SCHEDULE, **config: object) -> Flask:
+    return server.create_app(
+        {"NOW": lambda: FROZEN, "HMIS_BASE_URL": BASE, "HMIS_SCHEDULE": schedule, **config}
+    )
+
+
+@pytest.fixture(scope="module")
+def client() -> FlaskClient:
+    return make_app().test_client()
+
+
+@pytest.fixture(scope="module", params=["en", "es"])
+def page(request: pytest.FixtureRequest, client: FlaskClient) -> tuple[str, Node]:
+    lang = request.param
+    return lang, parse(client.get(f"/?lang={lang}").get_data(as_text=True))
+
+
+def upcoming() -> list[hmis_schedule.Session]:
+    return [s for s in SCHEDULE.sessions_between(FROZEN.date(), GRID_END) if s.end > FROZEN]
+
+
+def section(doc: Node, heading_id: str) -> Node:
+    (found,) = [s for s in doc.iter("section") if s.attrs.get("aria-labelledby") == heading_id]
+    return found
+
+
+def times(node: Node) -> list[str]:
+    return [t.attrs["datetime"] or "" for t in node.iter("time")]
+
+
+# -- what the page shows ------------------------------------------------------------------
+
+
+def test_the_page_shows_the_librarys_next_session(page: tuple[str, Node]) -> None:
+    _, doc = page
+    nxt = SCHEDULE.next_session(FROZEN)
+    assert nxt is not None
+    card = section(doc, "next-h").find("div")[0]
+    assert times(card)[:2] == [nxt.start.isoformat(), nxt.end.isoformat()]
+
+
+def test_the_page_shows_the_next_session_of_each_modality(page: tuple[str, Node]) -> None:
+    _, doc = page
+    (by_modality,) = [u for u in section(doc, "next-h").iter("ul") if u.has_class("by-modality")]
+    items = by_modality.find("li")
+    for item, modality in zip(items, hmis_schedule.Modality, strict=True):
+        nxt = SCHEDULE.next_session(FROZEN, modality=modality)
+        assert nxt is not None
+        assert times(item) == [nxt.start.isoformat(), nxt.end.isoformat()]
+
+
+def test_the_upcoming_list_is_the_librarys_sessions_with_cancelled_ones_and_reasons(
+    page: tuple[str, Node],
+) -> None:
+    lang, doc = page
+    expected = upcoming()
+    assert any(s.cancelled for s in expected)  # MLK Day and Presidents' Day fall in the window
+    items = section(doc, "upcoming-h").find("li")
+    items = [li for li in items if li.attrs.get("id", "").startswith("s-")]  # type: ignore[union-attr]
+    assert [li.attrs["id"] for li in items] == [f"s-{s.uid.split('@')[0]}" for s in expected]
+    for item, session in zip(items, expected, strict=True):
+        assert times(item)[0] == session.start.isoformat()
+        assert item.has_class("cancelled") == session.cancelled
+        if session.cancelled:
+            assert item.find("s"), "a cancelled session is struck through"
+            assert text.session_reason(session, SCHEDULE, lang) in item.text()
+
+
+def test_the_month_grid_covers_this_month_and_the_next_two(page: tuple[str, Node]) -> None:
+    lang, doc = page
+    tables = section(doc, "calendar-h").find("table")
+    captions = [t.find("caption")[0].text() for t in tables]
+    firsts = [date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)]
+    assert captions == [format_date(d, "LLLL y", locale=lang) for d in firsts]
+    for table in tables:
+        assert all(th.attrs.get("scope") == "col" for th in table.find("th"))
+        assert len(table.find("th")) == 7
+
+
+def test_every_grid_session_is_coloured_by_modality_and_cancelled_ones_struck_with_the_reason(
+    page: tuple[str, Node],
+) -> None:
+    lang, doc = page
+    cells = {}
+    for table, first in zip(section(doc, "calendar-h").find("table"), (12, 1, 2), strict=True):
+        for td in table.find("td"):
+            if td.has_class("out"):
+                continue
+            day = int(td.find("span")[0].text())
+            cells[date(2026 if first == 12 else 2027, first, day)] = td
+    sessions = SCHEDULE.sessions_between(date(2026, 12, 1), GRID_END)
+    assert len(cells) == 31 + 31 + 28
+    for session in sessions:
+        (event,) = [e for e in cells[session.day].find("span") if e.has_class("ev")]
+        assert event.has_class(session.modality.value)
+        assert event.has_class("cancelled") == session.cancelled
+        if session.cancelled:
+            assert event.find("s")
+            assert text.session_reason(session, SCHEDULE, lang) in event.text()
+    assert sum(len([e for e in td.find("span") if e.has_class("ev")]) for td in cells.values()) == len(
+        sessions
+    )
+    (today,) = [td for td in cells.values() if td.attrs.get("aria-current") == "date"]
+    assert today is cells[FROZEN.date()]
+
+
+def test_structured_data_parses_and_matches_the_upcoming_sessions(page: tuple[str, Node]) -> None:
+    lang, doc = page
+    (script,) = doc.find("script", type="application/ld+json")
+    events = json.loads(script.text())
+    expected = upcoming()
+    assert [e["@id"].rsplit("#", 1)[1] for e in events] == [s.uid for s in expected]
+    for event, session in zip(events, expected, strict=True):
+        assert event["@type"] == "EducationEvent"
+        assert event["startDate"] == session.start.isoformat()
+        assert event["endDate"] == session.end.isoformat()
+        assert event["inLanguage"] == lang
+        status = "EventCancelled" if session.cancelled else "EventScheduled"
+        assert event["eventStatus"] == f"https://schema.org/{status}"
+        if session.modality is hmis_schedule.Modality.ONLINE:
+            assert event["location"]["@type"] == "VirtualLocation"
+        else:
+            assert event["location"]["@type"] == "Place"
+            assert event["location"]["address"]["@type"] == "PostalAddress"
+            assert event["location"]["address"]["postalCode"] == "97045"
+
+
+def test_structured_data_cannot_break_out_of_its_script() -> None:
+    hostile = "Training </script><script>alert(1)</script> <!--"
+    schedule = dataclasses.replace(SCHEDULE, title=Text.of(hostile))
+    html = make_app(schedule).test_client().get("/").get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    doc = parse(html)
+    (script,) = doc.find("script", type="application/ld+json")
+    assert hostile in json.loads(script.text())[0]["name"]
+
+
+# -- links -----------------------------------------------------------------------------------
+
+
+def links(node: Node) -> dict[str, str]:
+    return {" ".join(a.text().split()): a.attrs["href"] or "" for a in node.iter("a")}
+
+
+def test_subscribe_links_are_exact() -> None:
+    doc = parse(make_app().test_client().get("/").get_data(as_text=True))
+    found = links(section(doc, "subscribe-h"))
+    feed_url = f"{BASE}/calendar.ics"
+    webcal = "webcal://hmis.example.org/calendar.ics"
+    name = quote(SCHEDULE.name.get("en"), safe="")
+    assert found["Add to Google Calendar"] == "https://calendar.google.com/calendar/r?cid=" + quote(
+        webcal, safe=""
+    )
+    assert found["Add to Outlook.com"] == (
+        f"https://outlook.live.com/calendar/0/addfromweb?url={quote(feed_url, safe='')}&name={name}"
+    )
+    assert found["Add to Microsoft 365"] == (
+        f"https://outlook.office.com/calendar/0/addfromweb?url={quote(feed_url, safe='')}&name={name}"
+    )
+    assert found["Add to Apple Calendar"] == webcal
+    assert found["Other calendar apps (webcal)"] == webcal
+    (field,) = doc.find("input", id="feed-url")
+    assert field.attrs["value"] == feed_url
+    hrefs = {a.attrs["href"] for a in section(doc, "subscribe-h").iter("a")}
+    assert "webcal://hmis.example.org/calendar/online.ics" in hrefs
+    assert "webcal://hmis.example.org/calendar/in-person.ics" in hrefs
+    assert "webcal://hmis.example.org/calendar.ics?lang=es" in hrefs
+    assert f"{BASE}/calendar/online.ics" in hrefs
+    assert f"{BASE}/calendar/in-person.ics" in hrefs
+    assert f"{BASE}/calendar.ics?lang=es" in hrefs
+
+
+def test_the_spanish_page_subscribes_to_the_spanish_feed() -> None:
+    doc = parse(make_app().test_client().get("/?lang=es").get_data(as_text=True))
+    found = links(section(doc, "subscribe-h"))
+    assert found["Agregar a Calendario de Apple"] == "webcal://hmis.example.org/calendar.ics?lang=es"
+    name = quote(SCHEDULE.name.get("es"), safe="")
+    assert found["Agregar a Outlook.com"].endswith(f"&name={name}")
+    assert f"{BASE}/calendar.ics" in found.values()  # the English feed, offered too
+
+
+def test_every_subscribe_link_points_at_a_feed_that_answers(client: FlaskClient) -> None:
+    doc = parse(client.get("/").get_data(as_text=True))
+    for a in section(doc, "subscribe-h").iter("a"):
+        href = a.attrs["href"] or ""
+        if href.startswith(BASE):
+            path = href[len(BASE) :]
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert response.content_type.startswith("text/calendar")
+
+
+def test_add_to_calendar_links_for_each_upcoming_session(page: tuple[str, Node], client: FlaskClient) -> None:
+    lang, doc = page
+    items = [
+        li for li in section(doc, "upcoming-h").find("li") if (li.attrs.get("id") or "").startswith("s-")
+    ]
+    for item, session in zip(items, upcoming(), strict=True):
+        hrefs = [a.attrs["href"] or "" for a in item.iter("a")]
+        if session.cancelled:
+            assert hrefs == []
+            continue
+        ics, google = hrefs
+        assert ics == BASE + feed.session_path(session.uid) + ("" if lang == "en" else "?lang=es")
+        response = client.get(ics[len(BASE) :])
+        assert response.status_code == 200
+        assert f"UID:{session.uid}".encode() in response.data
+        prefix = "https://calendar.google.com/calendar/render?action=TEMPLATE&text="
+        assert google.startswith(prefix)
+        query = parse_qs(urlsplit(google).query)
+        utc = "%Y%m%dT%H%M%SZ"
+        assert query["dates"] == [
+            f"{session.start.astimezone(UTC):{utc}}/{session.end.astimezone(UTC):{utc}}"
+        ]
+        assert query["text"] == [feed.session_summary(session, SCHEDULE, lang)]
+        assert query["location"] == [text.session_location(session, lang)]
+        assert "details" in query
+
+
+def test_the_mailto_link_prefills_subject_and_the_five_facts(page: tuple[str, Node]) -> None:
+    lang, doc = page
+    onboarding = SCHEDULE.onboarding
+    assert onboarding is not None
+    mailtos = [a.attrs["href"] or "" for a in section(doc, "start-h").iter("a")]
+    (prefilled,) = [m for m in mailtos if "?" in m]
+    parts = urlsplit(prefilled)
+    assert parts.scheme == "mailto"
+    assert parts.path == onboarding.email
+    query = parse_qs(parts.query)
+    assert query["subject"] == [onboarding.subject.get(lang)]
+    lines = query["body"][0].splitlines()
+    assert [line.rstrip(": ") for line in lines] == [f.get(lang) for f in onboarding.facts]
+    assert len(lines) == 5
+
+
+def test_how_to_get_started_has_four_steps(page: tuple[str, Node]) -> None:
+    _, doc = page
+    (steps,) = section(doc, "start-h").find("ol")
+    assert len([c for c in steps.children if isinstance(c, Node) and c.tag == "li"]) == 4
+
+
+def test_contact_office_hours_and_crisis_line(page: tuple[str, Node]) -> None:
+    lang, doc = page
+    contact = section(doc, "contact-h")
+    assert SCHEDULE.contact is not None and SCHEDULE.crisis is not None
+    body = contact.text()
+    assert SCHEDULE.contact.office_hours.get(lang) in body
+    assert SCHEDULE.contact.hmis_email in body
+    assert "503-655-8575" in body
+    hrefs = [a.attrs["href"] for a in contact.iter("a")]
+    assert "tel:503-655-8575" in hrefs
+    assert f"tel:{SCHEDULE.contact.phone}" in hrefs
+
+
+# -- works without JavaScript, loads nothing from elsewhere --------------------------------------
+
+PAGES = ["/", "/?lang=es", "/embed", "/embed?lang=es", "/nope", "/?lang=xx"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_no_inline_script_or_style_and_nothing_from_elsewhere(client: FlaskClient, url: str) -> None:
+    doc = parse(client.get(url).get_data(as_text=True))
+    for node in doc.iter():
+        assert "style" not in node.attrs, node.tag
+        assert not [a for a in node.attrs if a.startswith("on")], node.tag
+    assert not doc.iter("style")
+    for script in doc.iter("script"):
+        if script.attrs.get("type") == "application/ld+json":
+            continue
+        assert (script.attrs.get("src") or "").startswith("/static/")
+        assert not script.text().strip()
+    for node in [*doc.iter("link"), *doc.iter("img"), *doc.iter("iframe")]:
+        ref = node.attrs.get("href") or node.attrs.get("src") or ""
+        if node.attrs.get("rel") == "alternate":
+            continue
+        assert ref.startswith("/") and not ref.startswith("//"), ref
+
+
+def test_everything_works_with_javascript_off(client: FlaskClient) -> None:
+    doc = parse(client.get("/").get_data(as_text=True))
+    (copy,) = doc.find("button")
+    assert "hidden" in copy.attrs  # shown by the script only
+    (field,) = doc.find("input", id="feed-url")
+    assert "readonly" in field.attrs and field.attrs["value"]
+    assert not doc.find("form")
+
+
+def _weight(client: FlaskClient, url: str) -> int:
+    response = client.get(url)
+    total = len(response.data)
+    doc = parse(response.get_data(as_text=True))
+    for node in [*doc.iter("link"), *doc.iter("script")]:
+        ref = node.attrs.get("href") or node.attrs.get("src")
+        if ref and ref.startswith("/static/") and node.attrs.get("rel") != "alternate":
+            with client.get(ref) as asset:
+                total += len(asset.get_data())
+    return total
+
+
+@pytest.mark.parametrize(
+    ("url", "budget"), [("/", 60), ("/?lang=es", 60), ("/embed", 20), ("/embed?lang=es", 20)]
+)
+def test_page_weight_budget(client: FlaskClient, url: str, budget: int) -> None:
+    assert _weight(client, url) < budget * 1024
+
+
+# -- accessibility structure -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_accessible_structure(client: FlaskClient, url: str) -> None:
+    html = client.get(url).get_data(as_text=True)
+    doc = parse(html)
+    (root,) = doc.find("html")
+    assert root.attrs.get("lang") in ("en", "es")
+    assert len(doc.find("main")) == 1
+    assert len(doc.find("h1")) == 1
+    levels = [int(n.tag[1]) for n in doc.iter() if n.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
+    assert levels[0] == 1
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
+    ids = [n.attrs["id"] for n in doc.iter() if n.attrs.get("id")]
+    assert len(ids) == len(set(ids)), "ids are unique"
+    for link in doc.iter("a"):
+        assert " ".join(link.text().split()), link.attrs
+        href = link.attrs.get("href") or ""
+        if href.startswith("#"):
+            assert href[1:] in ids, href
+    for field in doc.iter("input"):
+        assert doc.find("label", for_=field.attrs["id"] or ""), field.attrs
+    for nav in doc.iter("nav"):
+        assert nav.attrs.get("aria-label") or nav.attrs.get("aria-labelledby")
+    if url.startswith("/embed"):
+        return
+    skip = doc.iter("a")[0]
+    assert skip.attrs["href"] == "#main"
+
+
+def test_every_message_of_the_pages_is_translated_into_spanish() -> None:
+    extracted = {
+        message
+        for _, _, message, _, _ in extract_from_dir(
+            str(ROOT), method_map=[("templates/**.html", "jinja2")], options_map={"templates/**.html": {}}
+        )
+    }
+    assert extracted
+    with (ROOT / "translations/es/LC_MESSAGES/web.po").open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    missing = sorted(str(m) for m in extracted if m not in translated)
+    assert not missing
+
+
+def test_the_spanish_page_uses_spanish_dates_and_times(client: FlaskClient) -> None:
+    html = client.get("/?lang=es").get_data(as_text=True)
+    nxt = SCHEDULE.next_session(FROZEN)
+    assert nxt is not None
+    assert format_date(nxt.start.date(), "full", locale="es") in html
+    assert "hora del Pacífico" in html
+
+
+# -- the embed widget ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_embed_shows_the_next_session_and_a_subscribe_link(client: FlaskClient, lang: str) -> None:
+    doc = parse(client.get(f"/embed?lang={lang}").get_data(as_text=True))
+    nxt = SCHEDULE.next_session(FROZEN)
+    assert nxt is not None
+    assert times(doc)[:2] == [nxt.start.isoformat(), nxt.end.isoformat()]
+    hrefs = [a.attrs["href"] for a in doc.iter("a")]
+    suffix = "" if lang == "en" else "?lang=es"
+    assert f"webcal://hmis.example.org/calendar.ics{suffix}" in hrefs
+    assert ("?lang=es" if lang == "en" else "?lang=en") in hrefs  # the language switch
+    for a in doc.iter("a"):
+        if a.attrs.get("target") == "_blank":
+            assert "noopener" in (a.attrs.get("rel") or "")
+
+
+def test_the_embed_example_frames_the_widget() -> None:
+    example = (ROOT / "examples/embed.html").read_text(encoding="utf-8")
+    doc = parse(example)
+    (frame,) = doc.find("iframe")
+    assert (frame.attrs.get("src") or "").endswith("/embed")
+    assert frame.attrs.get("title")
+
+
+def test_a_schedule_with_no_future_session_still_renders() -> None:
+    past = date(2020, 1, 6)
+    only_past = dataclasses.replace(
+        SCHEDULE,
+        slots=(),
+        extras=(
+            hmis_schedule.ExtraSession(
+                id="once",
+                date=past,
+                start=datetime(2020, 1, 6, 9).time(),
+                end=datetime(2020, 1, 6, 12).time(),
+                modality=hmis_schedule.Modality.ONLINE,
+                location="Microsoft Teams",
+            ),
+        ),
+        changes=(),
+    )
+    client = make_app(only_past).test_client()
+    for url in ("/", "/embed", "/api/next.json"):
+        assert client.get(url).status_code == 200
+    assert client.get("/api/next.json").json["session"] is None
+    assert "No session is planned yet" in client.get("/").get_data(as_text=True)
