@@ -284,19 +284,19 @@ class Schedule:
         # keep their order, so the checks of Session.__post_init__ would only cost.
         start, end = local_times(day, slot.start, slot.end, self.zone)
         return Session._unchecked(
-            uid=session_uid(slot.id, day, self.uid_domain),
-            slot_id=slot.id,
-            ordinal=slot.ordinal,
-            original_date=day,
-            start=start,
-            end=end,
-            modality=slot.modality,
-            location=slot.location,
-            room=slot.room,
-            notes=slot.notes,
-            status=Status.SCHEDULED,
-            reason="",
-            sequence=0,
+            session_uid(slot.id, day, self.uid_domain),  # uid
+            slot.id,  # slot_id
+            slot.ordinal,  # ordinal
+            day,  # original_date
+            start,
+            end,
+            slot.modality,
+            slot.location,
+            slot.room,
+            slot.notes,
+            Status.SCHEDULED,  # status
+            "",  # reason
+            0,  # sequence
         )
 
     def _extra_session(self, extra: ExtraSession) -> Session:

@@ -7,6 +7,7 @@ it, and calendars update the event in place instead of adding a new one.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -177,14 +178,16 @@ class Session:
             raise ScheduleError(f"must be a whole number >= 0, got {self.sequence!r}", field="sequence")
 
     @classmethod
-    def _unchecked(cls, **fields: object) -> Session:
+    def _unchecked(cls, *values: object) -> Session:
         """Build a session from parts already checked (a validated slot), skipping ``__post_init__``.
 
-        Only the pipeline calls this, on its hot path; every field must be given.
+        Only the pipeline calls this, on its hot path. ``values`` are every
+        field in declaration order; each is stored through its slot descriptor,
+        which is about twice as fast as the frozen dataclass's ``__init__``.
         """
         session = object.__new__(cls)
-        for name, value in fields.items():
-            object.__setattr__(session, name, value)
+        for store, value in zip(_FIELD_SETTERS, values, strict=True):
+            store(session, value)
         return session
 
     def __lt__(self, other: object) -> bool:
@@ -216,3 +219,9 @@ class Session:
     def full_location(self) -> str:
         """Room and address together, e.g. ``"PSB 216, 2051 Kaen Road, ..."``."""
         return ", ".join(part for part in (self.room, self.location) if part)
+
+
+_FIELD_SETTERS = tuple(
+    Session.__dict__[f.name].__set__ for f in dataclasses.fields(Session)
+)
+"""The slot descriptors' setters of Session's fields, in declaration order (see ``Session._unchecked``)."""
