@@ -183,7 +183,8 @@ def overview(
     by_modality = tuple((m, schedule.next_session(local_now, modality=m)) for m in Modality)
     changes = [_midnight(today + _DAY, schedule)]
     changes += [s.start for s in (first_next, *(n for _, n in by_modality)) if s is not None]
-    changes += [s.start for s in upcoming if s.start > local_now]
+    # No other start matters: a later scheduled session starts after the next
+    # one, and a cancelled session stays in ``upcoming`` until it ends.
     changes += [s.end for s in upcoming]
     return Overview(
         now=now,

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import hmis_schedule
@@ -60,6 +60,9 @@ def test_the_overview_is_the_librarys_answer(now: datetime) -> None:
 
 
 @given(now=INSTANTS)
+# 2032-07-05 is a Monday closed for Independence Day (observed): the cancelled
+# session's start changes nothing on the page, so the view holds past it.
+@example(now=datetime(2032, 7, 5, tzinfo=ZoneInfo("America/Los_Angeles")))
 def test_the_overview_holds_until_valid_until_and_not_after(now: datetime) -> None:
     view = overview(SCHEDULE, now)
     assert view.valid_until > now
