@@ -16,8 +16,9 @@ $(INSTALLED): pyproject.toml
 
 # The server (server.py) with gunicorn on http://127.0.0.1:8000; the schedule is
 # HMIS_SCHEDULE's file or the built-in one (see README, Configuration).
+# gunicorn.conf.py keeps private-feed tokens out of the access and error logs.
 serve: $(INSTALLED)
-	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 --access-logfile - server:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:8000 --workers 2 --access-logfile - server:app
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -29,6 +30,7 @@ test: lint
 bench: $(INSTALLED)
 	$(BIN)/python bench/bench_sessions.py
 	$(BIN)/python bench/bench_feed.py
+	$(BIN)/python bench/bench_server.py
 
 # Re-extract the feed's messages (hmis_schedule/text.py) and merge them into
 # every catalog; then translate the new entries in each feed.po.

@@ -22,15 +22,39 @@ Configuration comes from the environment (see :data:`ENVIRONMENT`) or from the
     show ``/embed`` in an iframe, besides this site itself.
 ``HMIS_CACHE_MAX_AGE``
     Seconds browsers and proxies may keep pages, feeds and JSON (default 900).
+``HMIS_SECRET_KEY``, ``HMIS_TEAMS_URL``, ``HMIS_SECRETS_FILE``
+    The key that signs private links and the meeting's join URL, or a TOML
+    file holding them (``secret_key``, ``teams_url``); see
+    :mod:`hmis_schedule.private`. Private feeds are served only when both are
+    set; otherwise ``/private/...`` is a 404 and the app says so once at start.
+    The secrets file is followed while serving; the variables are read once.
+``HMIS_RELOAD_INTERVAL``
+    Seconds between looks at the schedule, state and secrets files (default 1).
+``HMIS_STATE_FILE``
+    The state file with the revoked private links; default
+    ``<schedule>.state.toml`` beside the schedule file (see
+    :mod:`hmis_schedule.state`). With the built-in schedule and no state file,
+    links can only expire.
 
 In code only: ``NOW``, a callable returning an aware datetime (tests freeze
-"today" with it), and ``HMIS_CACHE_ENTRIES``, the size of the in-process cache
-of rendered responses (default 512).
+"today" with it), ``HMIS_CACHE_ENTRIES``, the size of the in-process cache
+of rendered responses (default 512), and ``MONOTONIC``, the clock the
+looks at the files are timed by.
+
+The schedule file, the state file and the secrets file are followed while serving
+(:class:`hmis_schedule.follow.FileFollower`): each worker looks at them at most
+once per ``HMIS_RELOAD_INTERVAL`` on a request, loads a changed file once it
+has stopped changing, and swaps it in between requests. A file that turns
+invalid, unreadable or missing leaves the last good version in service, is
+logged once, and makes ``/healthz`` report ``degraded`` with the reason.
 
 Rendered bytes are cached in the process, keyed by everything that decides
 them (schedule version, today's date in the schedule's zone, route, filters,
 language, base URL), so a warm request renders nothing; ETags and
 conditional requests go through Werkzeug (``add_etag``/``make_conditional``).
+A warm public feed is answered whole by :class:`FeedResponses`, without
+entering Flask, and the security headers are added by :class:`SecurityHeaders`
+(both WSGI middleware; ``bench/bench_server.py`` measures why).
 """
 
 from __future__ import annotations
@@ -41,17 +65,20 @@ import re
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date, format_time, get_day_names, get_timezone_name
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.http import http_date
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.utils import get_current_url
 
 from hmis_schedule import (
     LANGUAGES,
@@ -65,15 +92,22 @@ from hmis_schedule import (
     clock,
     export,
     feed,
-    load_schedule,
     text,
 )
+from hmis_schedule import private as private_links
 from hmis_schedule.facts import DEFAULT_LANGUAGE
+from hmis_schedule.files import from_toml
+from hmis_schedule.follow import FileFollower
 from hmis_schedule.i18n import translations
 from hmis_schedule.jsonld import event_data
 from hmis_schedule.links import google_event_link, mailto_link, subscribe_links
 from hmis_schedule.overview import Overview, overview
+from hmis_schedule.redact import guard, redact
 from hmis_schedule.session import local_datetime
+from hmis_schedule.state import STATE_FILE_ENV, State, from_state_toml, state_path
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["ENVIRONMENT", "ConfigError", "ScheduleProvider", "app", "create_app", "openapi_spec"]
 
@@ -85,6 +119,11 @@ ENVIRONMENT = (
     "HMIS_TRUST_PROXY",
     "HMIS_EMBED_ORIGINS",
     "HMIS_CACHE_MAX_AGE",
+    private_links.SECRET_KEY_ENV,
+    private_links.TEAMS_URL_ENV,
+    private_links.SECRETS_FILE_ENV,
+    STATE_FILE_ENV,
+    "HMIS_RELOAD_INTERVAL",
 )
 """The environment variables the app reads."""
 
@@ -134,9 +173,8 @@ class Loaded:
 class ScheduleProvider:
     """Hands the app its schedule: routes read :attr:`schedule` (or :attr:`current`) per request.
 
-    This one serves a schedule loaded once. A provider that follows a file
-    (reload on change, keep the last good one) has the same three members,
-    so the routes need not change.
+    This one serves a schedule loaded once; :class:`FileScheduleProvider`
+    follows a file and has the same three members, so the routes need not change.
     """
 
     def __init__(self, schedule: Schedule, source: str) -> None:
@@ -150,7 +188,7 @@ class ScheduleProvider:
     @property
     def schedule(self) -> Schedule:
         """The schedule to serve now."""
-        return self._current.schedule
+        return self.current.schedule
 
     @property
     def error(self) -> str | None:
@@ -158,7 +196,52 @@ class ScheduleProvider:
         return None
 
 
-def _load(value: object) -> ScheduleProvider:
+def _decoded(raw: bytes, source: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScheduleError(f"is not UTF-8 text ({err.reason} at byte {err.start})", source=source) from None
+
+
+class FileScheduleProvider(ScheduleProvider):
+    """Serves a schedule file and follows it: a changed file is swapped in between requests.
+
+    See :class:`hmis_schedule.follow.FileFollower`: the file is looked at no
+    more than once per ``interval`` seconds, on a request; an invalid, missing
+    or half-written file keeps the last good schedule in service and sets
+    :attr:`error`.
+
+    Raises
+    ------
+    ScheduleError
+        If the file is missing or not valid at start.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, interval: float = 1.0, monotonic: Callable[[], float] | None = None
+    ) -> None:
+        source = str(path)
+
+        def parse(raw: bytes) -> Loaded:
+            schedule = from_toml(_decoded(raw, source), source=source)
+            return Loaded(schedule, schedule.version, source)
+
+        self._follower = FileFollower(
+            path, parse, interval=interval, monotonic=monotonic, name="schedule file", logger=log
+        )
+
+    @property
+    def current(self) -> Loaded:
+        """The schedule, its version and its source, read together (the last good ones)."""
+        return self._follower.reading().value
+
+    @property
+    def error(self) -> str | None:
+        """Why the file's latest version is not served (with the field path), or ``None``."""
+        return self._follower.reading().error
+
+
+def _load(value: object, settings: Settings) -> ScheduleProvider:
     if isinstance(value, ScheduleProvider):
         return value
     if isinstance(value, Schedule):
@@ -168,7 +251,7 @@ def _load(value: object) -> ScheduleProvider:
     if not isinstance(value, str | os.PathLike):
         raise ConfigError(f"HMIS_SCHEDULE: expected a file name, got {value!r}")
     try:
-        return ScheduleProvider(load_schedule(Path(value)), str(value))
+        return FileScheduleProvider(value, interval=settings.reload_interval, monotonic=settings.monotonic)
     except ScheduleError as err:
         raise ConfigError(f"HMIS_SCHEDULE: {one_line(err)}") from None
 
@@ -227,12 +310,29 @@ class Settings:
     cache_max_age: int
     cache_entries: int
     now: Callable[[], datetime] | None
+    reload_interval: float = 1.0
+    monotonic: Callable[[], float] | None = None
+
+
+def _reload_interval(value: object) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 1.0
+    try:
+        seconds = float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else -1.0
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:  # also refuses nan
+        raise ConfigError(f"HMIS_RELOAD_INTERVAL: expected seconds from 0 to 3600, such as 1 or 0.5, got {value!r}")
+    return seconds
 
 
 def _settings(config: Mapping[str, Any]) -> Settings:
     now = config.get("NOW")
     if now is not None and not callable(now):
         raise ConfigError("NOW: expected a callable returning an aware datetime")
+    monotonic = config.get("MONOTONIC")
+    if monotonic is not None and not callable(monotonic):
+        raise ConfigError("MONOTONIC: expected a callable returning seconds")
     entries = config.get("HMIS_CACHE_ENTRIES", 512)
     if isinstance(entries, bool) or not isinstance(entries, int) or entries < 0:
         raise ConfigError(f"HMIS_CACHE_ENTRIES: expected a whole number >= 0, got {entries!r}")
@@ -243,7 +343,123 @@ def _settings(config: Mapping[str, Any]) -> Settings:
         cache_max_age=_max_age(config.get("HMIS_CACHE_MAX_AGE")),
         cache_entries=entries,
         now=now,
+        reload_interval=_reload_interval(config.get("HMIS_RELOAD_INTERVAL")),
+        monotonic=monotonic,
     )
+
+
+# -- private feeds ---------------------------------------------------------------
+
+
+class PrivateFeeds:
+    """What the private routes need: the signing key, the join URL and the followed revocations.
+
+    ``secrets`` is fixed (from the environment) or a :class:`FileFollower` of
+    the secrets file, so a new join URL written there reaches every private
+    feed without a restart. Its ``repr`` shows no secret.
+    """
+
+    def __init__(
+        self,
+        secrets: private_links.Secrets | FileFollower[private_links.Secrets],
+        state: FileFollower[State] | None,
+    ) -> None:
+        first = secrets.value if isinstance(secrets, FileFollower) else secrets
+        if not first.private_feeds:
+            raise ConfigError("private feeds need both HMIS_SECRET_KEY and HMIS_TEAMS_URL")
+        self._secrets = secrets
+        self.state = state
+
+    def __repr__(self) -> str:
+        followed = self._secrets.path if isinstance(self._secrets, FileFollower) else None
+        state = None if self.state is None else str(self.state.path)
+        return f"PrivateFeeds(secrets_file={None if followed is None else str(followed)!r}, state={state!r})"
+
+    def _current(self) -> private_links.Secrets:
+        return self._secrets.value if isinstance(self._secrets, FileFollower) else self._secrets
+
+    def grant(self, token: str, now: datetime) -> str | None:
+        """The join URL if ``token`` is valid at ``now`` and not revoked, else ``None`` (no reason given, on purpose).
+
+        Key and join URL are read together, from one version of the secrets.
+        """
+        secrets = self._current()
+        assert secrets.secret_key is not None and secrets.teams_url is not None  # checked when loaded
+        grant = private_links.read_token(secrets.secret_key, token, now=now)
+        if grant is None:
+            return None
+        if self.state is not None and self.state.value.is_revoked(grant):
+            return None
+        return secrets.teams_url
+
+    @property
+    def error(self) -> str | None:
+        """Why the secrets or state file's latest version is not in use, or ``None``."""
+        errors = [f.error for f in (self._secrets, self.state) if isinstance(f, FileFollower) and f.error]
+        return "; ".join(errors) or None
+
+
+def _private_feeds(merged: Mapping[str, Any], settings: Settings) -> PrivateFeeds | None:
+    """Private feeds from the settings, or ``None`` (logged once) when the key or the join URL is missing."""
+    try:
+        secrets = private_links.load_secrets(merged)
+    except ScheduleError as err:
+        prefix = f"{private_links.SECRETS_FILE_ENV}: " if err.source else ""
+        raise ConfigError(prefix + one_line(err)) from None
+    if not secrets.private_feeds:
+        missing = [
+            name
+            for name, value in (
+                (private_links.SECRET_KEY_ENV, secrets.secret_key),
+                (private_links.TEAMS_URL_ENV, secrets.teams_url),
+            )
+            if value is None
+        ]
+        log.warning("private feeds are off (%s not set): private links answer 404", " and ".join(missing))
+        return None
+    followed: private_links.Secrets | FileFollower[private_links.Secrets] = secrets
+    if secrets.source:
+        try:
+            followed = FileFollower(
+                secrets.source,
+                private_links.secrets_file_parser(merged),
+                interval=settings.reload_interval,
+                monotonic=settings.monotonic,
+                name="secrets file",
+                logger=log,
+            )
+        except ScheduleError as err:
+            raise ConfigError(f"{private_links.SECRETS_FILE_ENV}: {one_line(err)}") from None
+    value = merged.get(STATE_FILE_ENV)
+    schedule_file = merged.get("HMIS_SCHEDULE")
+    if value:
+        path: Path | None = Path(str(value))
+    elif isinstance(schedule_file, str | os.PathLike) and str(schedule_file):
+        path = state_path(schedule_file)
+    else:
+        path = None
+    if path is None:
+        log.warning("private feeds are on; links cannot be revoked: no schedule file or HMIS_STATE_FILE")
+        return PrivateFeeds(followed, None)
+    source = str(path)
+
+    def parse(raw: bytes) -> State:
+        return from_state_toml(_decoded(raw, source), source=source)
+
+    try:
+        state = FileFollower(
+            path,
+            parse,
+            interval=settings.reload_interval,
+            monotonic=settings.monotonic,
+            missing=State,
+            name="state file",
+            logger=log,
+        )
+    except ScheduleError as err:
+        raise ConfigError(f"{STATE_FILE_ENV}: {one_line(err)}") from None
+    log.info("private feeds are on; revoked links are read from %s", path)
+    return PrivateFeeds(followed, state)
 
 
 # -- the render cache -----------------------------------------------------------
@@ -400,6 +616,11 @@ def _cache() -> RenderCache:
     return cache
 
 
+def _private() -> PrivateFeeds | None:
+    feeds: PrivateFeeds | None = current_app.extensions["hmis_private"]
+    return feeds
+
+
 def _now(schedule: Schedule) -> datetime:
     """Now, in the schedule's zone: the clock, or the ``NOW`` setting (tests freeze time with it)."""
     make = _config().now
@@ -409,8 +630,14 @@ def _now(schedule: Schedule) -> datetime:
     return moment.astimezone(schedule.zone)
 
 
+@lru_cache(maxsize=64)
+def _root_url(scheme: str, host: str, root_path: str) -> str:
+    """``request.url_root`` without its slash, memoized (building it costs as much as a cached response)."""
+    return get_current_url(scheme, host, root_path).rstrip("/")
+
+
 def _base() -> str:
-    return _config().base_url or request.url_root.rstrip("/")
+    return _config().base_url or _root_url(request.scheme, request.host, request.root_path)
 
 
 def _session_url(uid: str, lang: str) -> str:
@@ -433,19 +660,23 @@ def _respond(
     filename: str | None = None,
     cache: bool = True,
 ) -> Response:
-    response = Response(rendered.body, mimetype=mimetype)
-    response.set_etag(rendered.etag)
+    # headers given as a list: Werkzeug's per-header setters cost more than the rest of a cached response
+    headers = [("ETag", f'"{rendered.etag}"')]
     if rendered.last_modified is not None:
-        response.last_modified = rendered.last_modified
+        headers.append(("Last-Modified", _http_date(rendered.last_modified)))
     if filename:
-        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    if cache:
-        response.cache_control.public = True
-        response.cache_control.max_age = _config().cache_max_age
-    else:
-        response.cache_control.no_store = True
-    response.make_conditional(request)
+        headers.append(("Content-Disposition", f'inline; filename="{filename}"'))
+    headers.append(("Cache-Control", f"public, max-age={_config().cache_max_age}" if cache else "no-store"))
+    response = Response(rendered.body, headers=headers, mimetype=mimetype)
+    if not _CONDITIONAL.isdisjoint(request.environ):  # without these make_conditional changes nothing
+        response.make_conditional(request)
     return response
+
+
+_CONDITIONAL = frozenset(
+    ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE")
+)
+_http_date = lru_cache(maxsize=256)(http_date)
 
 
 def _negotiated_lang() -> str:
@@ -464,28 +695,35 @@ def _json(data: object) -> bytes:
 bp = Blueprint("hmis", __name__)
 
 
-def _feed_route(path: str) -> Response:
+def _feed_route(path: str, join_url: str | None = None) -> Response:
+    """The feed of ``path``; with ``join_url``, the private one: default window, never cached by others."""
     loaded = _provider().current
     schedule = loaded.schedule
     now = _now(schedule)
     today = schedule.today(now)
     lang = _lang_param() or DEFAULT_LANGUAGE
-    start, end = _window(schedule, today)
+    start, end = _window(schedule, today) if join_url is None else feed.feed_window(schedule, today)
     kind = FEEDS[path]
     base = _base()
-    key = ("feed", loaded.version, today, path, kind, lang, start, end, base)
+    key = ("feed", loaded.version, today, path, kind, lang, start, end, base, join_url)
 
     def make() -> Rendered:
         body = feed.render_feed(
-            schedule, today=today, lang=lang, filter=kind, start=start, end=end, base_url=base
+            schedule, today=today, lang=lang, filter=kind, start=start, end=end, base_url=base, join_url=join_url
         )
         return _rendered(body, max(schedule.updated, _day_start(schedule, today)))
 
     rendered = _cache().get(key, now, make)
+    private = "private" if join_url else "all"
     name = "-".join(
-        part for part in (schedule.id, kind.value.replace("_", "-"), lang) if part not in ("all", "en")
+        part
+        for part in (schedule.id, kind.value.replace("_", "-"), lang, private)
+        if part not in ("all", "en")
     )
-    return _respond(rendered, "text/calendar", filename=f"{name}.ics")
+    response = _respond(rendered, "text/calendar", filename=f"{name}.ics", cache=join_url is None)
+    if join_url:
+        response.cache_control.private = True
+    return response
 
 
 @bp.get("/calendar.ics")
@@ -504,6 +742,27 @@ def calendar_online() -> Response:
 def calendar_in_person() -> Response:
     """In-person sessions only."""
     return _feed_route("/calendar/in-person.ics")
+
+
+def _private_feed(token: str, path: str) -> Response:
+    """A private feed, or the 404 of any unknown URL for a token that is not valid (no hint why)."""
+    feeds = _private()
+    join_url = None if feeds is None else feeds.grant(token, _now(_provider().schedule))
+    if join_url is None:
+        raise NotFound()
+    return _feed_route(path, join_url=join_url)
+
+
+@bp.get("/private/<token>/calendar.ics")
+def private_calendar(token: str) -> Response:
+    """Every session; online ones carry the meeting's join URL (private link)."""
+    return _private_feed(token, "/calendar.ics")
+
+
+@bp.get("/private/<token>/online.ics")
+def private_online(token: str) -> Response:
+    """Online sessions only, with the meeting's join URL (private link)."""
+    return _private_feed(token, "/calendar/online.ics")
 
 
 @bp.get("/sessions/<uid>.ics")
@@ -593,9 +852,11 @@ def healthz() -> Response:
     """Liveness and the version of the schedule being served."""
     provider = _provider()
     loaded = provider.current
-    data: dict[str, object] = {"status": "degraded" if provider.error else "ok", "version": loaded.version}
-    if provider.error:
-        data["error"] = provider.error
+    feeds = _private()
+    errors = [e for e in (provider.error, feeds.error if feeds is not None else None) if e]
+    data: dict[str, object] = {"status": "degraded" if errors else "ok", "version": loaded.version}
+    if errors:
+        data["error"] = "; ".join(errors)
     return _respond(_rendered(_json(data)), "application/json", cache=False)
 
 
@@ -775,35 +1036,156 @@ def _http_error(err: HTTPException) -> Response:
 
 
 def _unexpected(err: Exception) -> Response:
-    log.exception("unexpected error on %s", request.path)
+    log.exception("unexpected error on %s", redact(request.path))
     return _error(500, "Internal Server Error", "Something went wrong on our side. Please try again later.")
+
+
+# -- warm feeds without Flask --------------------------------------------------------
+
+
+class FeedResponses:
+    """WSGI middleware: a warm request for a public feed answered with the last identical answer.
+
+    The render cache spares a warm feed its rendering; this also spares it
+    routing, the request context and building the headers, which were most of
+    what a warm feed cost (``bench/bench_server.py``). Only ``GET`` and
+    ``HEAD`` of the three public feed paths without conditional or ``Range``
+    headers are looked up here; an answer is kept only when Flask answered a
+    ``GET`` with 200, keyed by everything that decided it: path, query string,
+    scheme, host and root path of the request (after ``ProxyFix``), the
+    schedule's version and today's date in its zone. Everything else (304s,
+    errors, private feeds, pages) goes to Flask every time.
+    """
+
+    def __init__(self, app: WSGIApplication, provider: ScheduleProvider, settings: Settings) -> None:
+        self.app = app
+        self.provider = provider
+        self.settings = settings
+        self._items: OrderedDict[Hashable, tuple[str, list[tuple[str, str]], bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _key(self, environ: WSGIEnvironment) -> Hashable | None:
+        path = environ.get("PATH_INFO")
+        if path not in FEEDS or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return None
+        if not _CONDITIONAL.isdisjoint(environ) or not self.settings.cache_entries:
+            return None
+        try:
+            loaded = self.provider.current
+            zone = loaded.schedule.zone
+            moment = self.settings.now() if self.settings.now is not None else clock.now(zone)
+            today = loaded.schedule.today(moment)
+        except Exception:  # Flask answers this request and says what is wrong
+            return None
+        return (
+            path,
+            environ.get("QUERY_STRING", ""),
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("SCRIPT_NAME", ""),
+            loaded.version,
+            today,
+        )
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        key = self._key(environ)
+        if key is None:
+            return self.app(environ, start_response)
+        head = environ["REQUEST_METHOD"] == "HEAD"
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+        if hit is not None:
+            status, headers, body = hit
+            start_response(status, list(headers))
+            return [] if head else [body]
+        started: list[Any] = []
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, list(headers)]
+            return start_response(status, headers, exc_info)
+
+        answer = self.app(environ, start)
+        if head:
+            return answer
+        try:
+            body = b"".join(answer)
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+        if started and started[0].startswith("200 "):
+            with self._lock:
+                self._items[key] = (started[0], started[1], body)
+                while len(self._items) > self.settings.cache_entries:
+                    self._items.popitem(last=False)
+        return [body]
 
 
 # -- headers on every response -----------------------------------------------------
 
 
-def _security_headers(response: Response) -> Response:
-    settings = _config()
-    path = request.path
-    is_embed = path == "/embed"
-    ancestors = " ".join(("'self'", *settings.embed_origins)) if is_embed else "'none'"
-    response.headers["Content-Security-Policy"] = (
+class SecurityHeaders:
+    """WSGI middleware: the security (and CORS) headers of every response, added as it starts.
+
+    Given as plain tuples to ``start_response``: setting them one by one on
+    Werkzeug's ``Headers`` (in an ``after_request`` hook) cost more than the
+    rest of a cached feed response. Each kind of response has its list computed
+    once (:func:`_security_header_list`).
+    """
+
+    def __init__(self, app: WSGIApplication, embed_origins: tuple[str, ...]) -> None:
+        self.app = app
+        self.embed_origins = embed_origins
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = "/" + str(environ.get("PATH_INFO") or "").lstrip("/")  # as request.path
+        is_private = path.startswith("/private/")
+        cors = not is_private and (path.startswith("/api/") or path.endswith(".ics") or path == "/openapi.json")
+        preflight = environ.get("REQUEST_METHOD") == "OPTIONS"
+        extra = _security_header_list(self.embed_origins, path == "/embed", is_private, cors, preflight)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, *extra], exc_info)
+
+        return self.app(environ, start)
+
+
+@lru_cache(maxsize=64)
+def _security_header_list(
+    embed_origins: tuple[str, ...], is_embed: bool, is_private: bool, cors: bool, preflight: bool
+) -> tuple[tuple[str, str], ...]:
+    """The security and CORS headers of one kind of response.
+
+    >>> dict(_security_header_list((), False, False, True, False))["X-Frame-Options"]
+    'DENY'
+    """
+    ancestors = " ".join(("'self'", *embed_origins)) if is_embed else "'none'"
+    csp = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
         f"base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    headers = [
+        ("Content-Security-Policy", csp),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer" if is_private else "strict-origin-when-cross-origin"),
+    ]
+    if is_private:
+        headers.append(("X-Robots-Tag", "noindex, nofollow"))
+    headers.append(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
     if not is_embed:
-        response.headers["X-Frame-Options"] = "DENY"
-    if path.startswith("/api/") or path.endswith(".ics") or path == "/openapi.json":
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Disposition"
-        if request.method == "OPTIONS":  # a preflight, e.g. for a script sending If-None-Match
-            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
-            response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+        headers.append(("X-Frame-Options", "DENY"))
+    if cors:
+        headers.append(("Access-Control-Allow-Origin", "*"))
+        headers.append(("Access-Control-Expose-Headers", "ETag, Last-Modified, Content-Disposition"))
+        if preflight:  # e.g. for a script sending If-None-Match
+            headers.append(("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"))
+            headers.append(("Access-Control-Allow-Headers", "If-None-Match, If-Modified-Since"))
+            headers.append(("Access-Control-Max-Age", "86400"))
+    return tuple(headers)
 
 
 # -- templates: language and formatting ---------------------------------------------
@@ -884,22 +1266,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     merged: dict[str, Any] = {name: os.environ.get(name) for name in ENVIRONMENT}
     merged.update(config or {})
     settings = _settings(merged)
-    provider = _load(merged.get("HMIS_SCHEDULE"))
+    provider = _load(merged.get("HMIS_SCHEDULE"), settings)
+    private_feeds = _private_feeds(merged, settings)
     app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=str(ROOT / "templates"))
-    app.config.update({k: v for k, v in merged.items() if k.isupper()})
+    secret = {private_links.SECRET_KEY_ENV, private_links.TEAMS_URL_ENV}  # kept out of app.config
+    app.config.update({k: v for k, v in merged.items() if k.isupper() and k not in secret})
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = settings.cache_max_age
+    app.url_map.merge_slashes = False  # /sessions/%2F0.ics is a 404, not a redirect to another uid
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["hmis"] = provider
     app.extensions["hmis_settings"] = settings
     app.extensions["hmis_cache"] = RenderCache(settings.cache_entries)
+    app.extensions["hmis_private"] = private_feeds
+    guard(logging.getLogger("werkzeug"))  # the development server's request lines
     _install_templates(app)
     app.register_blueprint(bp)
     app.register_error_handler(BadParameter, _bad_parameter)
     app.register_error_handler(SessionNotFoundError, _not_found)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
-    app.after_request(_security_headers)
+    app.wsgi_app = FeedResponses(app.wsgi_app, provider, settings)  # type: ignore[method-assign]
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, settings.embed_origins)  # type: ignore[method-assign]
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1
@@ -927,10 +1315,12 @@ def openapi_spec(base_url: str = "") -> dict[str, Any]:
     page_lang = {**lang, "description": "Page language; without it, the best match of Accept-Language."}
     page_lang["schema"] = {"type": "string", "enum": list(LANGUAGES)}
     day = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    # parameters take years 1900-2199 only (_YEARS); responses may name the day after 2199-12-31
+    day_param = {**day, "pattern": r"^(19|2[01])\d{2}-\d{2}-\d{2}$"}
     window = [
-        {"name": "from", "in": "query", "required": False, "schema": day,
+        {"name": "from", "in": "query", "required": False, "schema": day_param,
          "description": "First day (inclusive, YYYY-MM-DD); default 90 days before today."},
-        {"name": "to", "in": "query", "required": False, "schema": day,
+        {"name": "to", "in": "query", "required": False, "schema": day_param,
          "description": "Last day (inclusive, YYYY-MM-DD); at most 5 years after from."},
     ]  # fmt: skip
     modality = {
@@ -947,7 +1337,9 @@ def openapi_spec(base_url: str = "") -> dict[str, Any]:
             return {"content": {"text/plain": {"schema": text}}}
         return {"content": {"text/html": {"schema": text}}}
 
-    def calendar(summary: str, params: list[dict[str, Any]], not_found: bool = False) -> dict[str, Any]:
+    def calendar(
+        summary: str, params: list[dict[str, Any]], not_found: bool | str = False
+    ) -> dict[str, Any]:
         responses: dict[str, Any] = {
             "200": {
                 "description": "An iCalendar (RFC 5545) file.",
@@ -958,7 +1350,8 @@ def openapi_spec(base_url: str = "") -> dict[str, Any]:
             "400": {"description": "A parameter is not valid; the message names it.", **problem("text")},
         }
         if not_found:
-            responses["404"] = {"description": "No session has this uid.", **problem("text")}
+            why = not_found if isinstance(not_found, str) else "No session has this uid."
+            responses["404"] = {"description": why, **problem("text")}
         return {"get": {"summary": summary, "parameters": params, "responses": responses}}
 
     def json_route(summary: str, params: list[dict[str, Any]], schema: str) -> dict[str, Any]:
@@ -1050,6 +1443,20 @@ def openapi_spec(base_url: str = "") -> dict[str, Any]:
                 [{"name": "uid", "in": "path", "required": True, "schema": text}, lang],
                 not_found=True,
             ),
+            **{
+                f"/private/{{token}}/{name}": calendar(
+                    f"{what} Online sessions carry the meeting's join URL (URL, DESCRIPTION, CONFERENCE). "
+                    "A private link made by `hmis-schedule private-link`; the default window (as a subscription); "
+                    "never cached by shared caches.",
+                    [{"name": "token", "in": "path", "required": True, "schema": text}, lang],
+                    not_found="Not found, the same answer for any token that is missing, not valid, "
+                    "expired or revoked, and when private feeds are off.",
+                )
+                for name, what in (
+                    ("calendar.ics", "Every session (cancelled ones marked cancelled)."),
+                    ("online.ics", "Online sessions only."),
+                )
+            },
             "/api/sessions.json": json_route(
                 "Sessions in a window (default as the feeds).",
                 [
@@ -1074,8 +1481,12 @@ def openapi_spec(base_url: str = "") -> dict[str, Any]:
                         "name": "after",
                         "in": "query",
                         "required": False,
-                        "description": "An instant with its offset (default now).",
-                        "schema": {"type": "string", "format": "date-time"},
+                        "description": "An instant with its offset (default now), years 1900 to 2199.",
+                        "schema": {
+                            "type": "string",
+                            "format": "date-time",
+                            "pattern": r"^(19|2[01])\d{2}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$",
+                        },
                     },
                     lang,
                 ],

@@ -8,6 +8,11 @@ need a file, made with ``hmis-schedule init FILE``. Edits go through
 :mod:`hmis_schedule.edit`: checked before they are written, atomic, locked,
 comments kept, the previous version kept as ``FILE.bak``.
 
+``private-link`` prints a private feed link (signed with ``HMIS_SECRET_KEY``,
+see :mod:`hmis_schedule.private`) and ``revoke`` turns off the links of a
+label in the schedule's state file (:mod:`hmis_schedule.state`), which a
+running server follows.
+
 Dates are written 2027-03-15 and are inclusive; times are wall-clock times in
 the schedule's time zone (09:00, 13:30). Read-only commands print for people
 by default and take ``--format json`` for scripts.
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,9 +49,19 @@ from .facts import LANGUAGES
 from .feed import add_months, feed_window, render_feed
 from .files import builtin_text, clackamas, load_schedule
 from .i18n import translations
+from .private import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    SECRET_KEY_ENV,
+    TEAMS_URL_ENV,
+    issue_token,
+    load_secrets,
+    private_path,
+)
 from .rules import Modality
 from .schedule import Schedule
 from .session import Session
+from .state import STATE_FILE_ENV, revoke, state_path
 from .text import long_date, session_location, session_reason, session_summary
 
 __all__ = ["FILE_ENV", "READ_ONLY", "cli", "gunicorn_argv", "main", "session_json"]
@@ -172,9 +188,10 @@ def cli(ctx: click.Context, file: Path | None) -> None:
     """Publish and keep the HMIS new-user training schedule.
 
     Look up sessions (next, list), keep the schedule file (init, validate,
-    close, reopen, cancel, uncancel, move, add-session), and publish it
-    (export, serve). Dates are written 2027-03-15 and times 09:00, in the
-    schedule's time zone. `hmis-schedule COMMAND --help` explains each command.
+    close, reopen, cancel, uncancel, move, add-session), publish it (export,
+    serve), and hand out private feed links (private-link, revoke). Dates are
+    written 2027-03-15 and times 09:00, in the schedule's time zone.
+    `hmis-schedule COMMAND --help` explains each command.
     """
     ctx.obj = file
 
@@ -586,7 +603,7 @@ def add_session(
     )
 
 
-_EDITS = frozenset({"close", "reopen", "cancel", "uncancel", "move", "add-session"})
+_EDITS = frozenset({"close", "reopen", "cancel", "uncancel", "move", "add-session", "revoke"})
 
 
 # -- publishing ----------------------------------------------------------------------
@@ -631,15 +648,18 @@ def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -
 
 
 def gunicorn_argv(*, host: str, port: int, workers: int, root: Path) -> list[str]:
-    """The command that serves ``server:app`` from ``root`` with gunicorn.
+    """The command that serves ``server:app`` from ``root`` with gunicorn and ``root/gunicorn.conf.py``.
 
-    >>> gunicorn_argv(host="127.0.0.1", port=8000, workers=2, root=Path("/srv/app"))[2:]
-    ['gunicorn', '--bind', '127.0.0.1:8000', '--workers', '2', '--chdir', '/srv/app', 'server:app']
+    The configuration keeps private-feed tokens out of gunicorn's logs.
+
+    >>> gunicorn_argv(host="127.0.0.1", port=8000, workers=2, root=Path("/srv/app"))[2:]  # doctest: +NORMALIZE_WHITESPACE
+    ['gunicorn', '--config', '/srv/app/gunicorn.conf.py', '--bind', '127.0.0.1:8000', '--workers', '2',
+     '--chdir', '/srv/app', 'server:app']
     """
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return [
-        sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
-        "--chdir", str(root), "server:app",
+        sys.executable, "-m", "gunicorn", "--config", str(root / "gunicorn.conf.py"), "--bind", bind,
+        "--workers", str(workers), "--chdir", str(root), "server:app",
     ]
 
 
@@ -667,6 +687,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, file: Path | N
     """
     path = _named_file(ctx, file)
     env = dict(os.environ)
+    load_secrets(env)  # a bad key, join URL or secrets file stops here, before gunicorn starts
     if path is None:
         env.pop(FILE_ENV, None)
     else:
@@ -676,6 +697,103 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, file: Path | N
     click.echo(f"Serving {path or 'the built-in schedule'} at http://{host}:{port}/ (Ctrl+C stops).", err=True)
     sys.stdout.flush()
     os.execvpe(argv[0], argv, env)
+
+
+# -- private feed links -------------------------------------------------------------------
+
+
+@cli.command("private-link")
+@click.option("--label", required=True, help="Whom the link is for (a name or email address); `revoke` takes it.")
+@click.option(
+    "--expires", "days", type=click.IntRange(1, MAX_DAYS), default=DEFAULT_DAYS, show_default=True,
+    metavar="DAYS", help="Days the link works.",
+)
+@click.option(
+    "--base-url", default="", envvar="HMIS_BASE_URL", show_envvar=True, callback=_base_url,
+    help="The server's public address, e.g. https://hmis-training.example.org.",
+)
+@click.option("--online", is_flag=True, help="Only online sessions (online.ics) instead of every session.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language of the feed.")
+@click.pass_context
+def private_link(ctx: click.Context, label: str, days: int, base_url: str, online: bool, lang: str) -> None:
+    """Print a private feed link whose online sessions carry the Teams join link.
+
+    Send it to a new user once their LMS certificate arrives. The link is
+    signed with HMIS_SECRET_KEY (the server's key: set the same one here),
+    holds the label and the time it was made, and stops working after DAYS
+    days or when the label is revoked. Only the link is printed on standard
+    output, so scripts can capture it.
+
+    \b
+    Examples:
+      hmis-schedule private-link --label "alice@agency.example.org" --base-url https://hmis-training.example.org
+      hmis-schedule private-link --label "Agency X - Alice" --expires 90 --online --lang es
+    """
+    if not base_url:
+        raise click.UsageError(
+            "give the server's public address: --base-url https://hmis-training.example.org "
+            "(or set HMIS_BASE_URL)",
+            ctx,
+        )
+    secrets = load_secrets(os.environ)
+    if secrets.secret_key is None:
+        _fail(
+            f"private links need the server's secret key: set {SECRET_KEY_ENV} (or secret_key in the file "
+            "named by HMIS_SECRETS_FILE) to the value the server has"
+        )
+    now = _now()
+    token = issue_token(secrets.secret_key, label, days=days, now=now)
+    click.echo(base_url + private_path(token, "online" if online else "all", lang))
+    until = now + timedelta(days=days)
+    click.echo(
+        f"Private feed for {label.strip()!r}, works until {until:%Y-%m-%d %H:%M} UTC ({days} days).\n"
+        f"Turn it off with: hmis-schedule revoke {shlex.quote(label.strip())}",
+        err=True,
+    )
+    if secrets.teams_url is None:
+        click.echo(
+            f"Note: {TEAMS_URL_ENV} is not set here; the server serves private feeds only when it has it.",
+            err=True,
+        )
+
+
+def _state_file(ctx: click.Context, file: Path | None) -> Path:
+    value = os.environ.get(STATE_FILE_ENV, "").strip()
+    if value:
+        return Path(value)
+    path = _named_file(ctx, file)
+    if path is None:
+        raise click.UsageError(
+            f"name the schedule file (--file or ${FILE_ENV}): revoked links are kept beside it; "
+            f"or set {STATE_FILE_ENV}",
+            ctx,
+        )
+    return state_path(path)
+
+
+@cli.command("revoke")
+@click.argument("label")
+@_file_option
+@click.pass_context
+def revoke_command(ctx: click.Context, label: str, file: Path | None) -> None:
+    """Turn off every private link made for LABEL so far.
+
+    LABEL is the --label given to private-link (upper and lower case are the
+    same). The revocation is written to the schedule's state file
+    (my-schedule.state.toml beside my-schedule.toml, or $HMIS_STATE_FILE); a
+    running server follows it and refuses those links within a few seconds.
+    A link made for the same label afterwards works.
+
+    \b
+    Example:
+      hmis-schedule revoke "alice@agency.example.org" --file my-schedule.toml
+    """
+    target = _state_file(ctx, file)
+    done = revoke(target, label, now=_now())
+    click.echo(
+        f"Revoked every private link labelled {done.label!r} made up to "
+        f"{done.at:%Y-%m-%d %H:%M:%S} UTC (saved in {target})."
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -38,11 +38,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from icalendar import Calendar, Event, vDuration, vText
+from icalendar import Calendar, Conference, Event, vDuration, vText
 from icalendar.enums import STATUS, TRANSP
 
 from .errors import ScheduleError, WindowError
 from .i18n import check_language
+from .private import check_join_url
 from .rules import Modality
 from .schedule import Schedule
 from .session import Session
@@ -330,7 +331,13 @@ def _moment(value: datetime, schedule: Schedule, rules: ZoneRules) -> datetime:
 
 
 def session_event(
-    session: Session, schedule: Schedule, *, lang: str = "en", base_url: str = "", rules: ZoneRules | None = None
+    session: Session,
+    schedule: Schedule,
+    *,
+    lang: str = "en",
+    base_url: str = "",
+    rules: ZoneRules | None = None,
+    join_url: str | None = None,
 ) -> Event:
     """The VEVENT of one session.
 
@@ -345,6 +352,10 @@ def session_event(
     rules:
         The VTIMEZONE rules the calendar carries (default: those of the
         session's year); every time is checked against them.
+    join_url:
+        The meeting's join URL, for private feeds only: an online session
+        that takes place then carries it as its URL, in its DESCRIPTION and
+        as a CONFERENCE (RFC 7986). In-person and cancelled sessions never do.
 
     Returns
     -------
@@ -360,6 +371,7 @@ def session_event(
         rules = zone_rules(schedule.timezone, session.day.year, session.day.year)
     stamp = _stamp(schedule)
     url = page_url(schedule, base_url)
+    join = join_url if join_url and session.modality is Modality.ONLINE and not session.cancelled else ""
     event = Event.new(
         uid=session.uid,
         stamp=stamp,
@@ -367,14 +379,15 @@ def session_event(
         sequence=session.sequence,
         start=_moment(session.start, schedule, rules),
         end=_moment(session.end, schedule, rules),
-        url=url or None,
+        url=join or url or None,
+        conferences=[Conference(join, feature="VIDEO", label=session_location(session, lang))] if join else None,
         categories=[modality_label(session.modality, lang)],
         status=STATUS.CANCELLED if session.cancelled else STATUS.CONFIRMED,
         transparency=TRANSP.TRANSPARENT if session.cancelled else TRANSP.OPAQUE,
     )
     event.add("SUMMARY", IcsText(session_summary(session, schedule, lang)))
     event.add("LOCATION", IcsText(session_location(session, lang)))
-    event.add("DESCRIPTION", IcsText(session_description(session, schedule, lang, url)))
+    event.add("DESCRIPTION", IcsText(session_description(session, schedule, lang, url, join_url=join)))
     return event
 
 
@@ -389,10 +402,12 @@ def _calendar(
     modality: Modality | None,
     subscription: bool,
     uid: str,
+    join_url: str | None = None,
 ) -> Calendar:
     rules = zone_rules(schedule.timezone, first.year, last.year)
     events: Iterable[Event] = (
-        session_event(s, schedule, lang=lang, base_url=base_url, rules=rules) for s in sessions
+        session_event(s, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url)
+        for s in sessions
     )
     cal = Calendar.new(
         uid=uid,
@@ -428,6 +443,7 @@ def feed_calendar(
     start: date | None = None,
     end: date | None = None,
     base_url: str = "",
+    join_url: str | None = None,
 ) -> Calendar:
     """The feed as an icalendar :class:`~icalendar.Calendar`, before serializing.
 
@@ -441,6 +457,8 @@ def feed_calendar(
     """
     check_language(lang)
     chosen = feed_filter(filter)
+    if join_url is not None:
+        join_url = check_join_url(join_url, "join_url")
     first, last = feed_window(schedule, today, start, end)
     sessions = schedule.sessions_between(first, last, modality=chosen.modality)
     return _calendar(
@@ -452,7 +470,8 @@ def feed_calendar(
         last=last,
         modality=chosen.modality,
         subscription=True,
-        uid=f"{schedule.id}-{chosen.value.replace('_', '-')}-{lang}@{schedule.uid_domain}",
+        uid=f"{schedule.id}-{chosen.value.replace('_', '-')}-{lang}{'-private' if join_url else ''}@{schedule.uid_domain}",
+        join_url=join_url,
     )
 
 
@@ -465,6 +484,7 @@ def render_feed(
     start: date | None = None,
     end: date | None = None,
     base_url: str = "",
+    join_url: str | None = None,
 ) -> bytes:
     """The whole calendar feed: every session in the window, as iCalendar bytes (CRLF).
 
@@ -482,6 +502,11 @@ def render_feed(
         The window, ``end`` exclusive; see :func:`feed_window`.
     base_url:
         The public https root without a trailing slash, for the events' URL.
+    join_url:
+        The meeting's join URL, for a *private* feed only (never a public
+        one): online sessions that take place carry it as their URL, in their
+        DESCRIPTION and as a CONFERENCE; the calendar's UID ends ``-private``.
+        Without it the bytes are the public feed's.
 
     Returns
     -------
@@ -490,7 +515,8 @@ def render_feed(
     Raises
     ------
     ScheduleError
-        For an unknown language or filter (the message lists the choices).
+        For an unknown language or filter (the message lists the choices), or
+        a join URL that is not an https URL (field ``join_url``).
     WindowError
         For a window that ends before it starts or is too long.
 
@@ -502,7 +528,8 @@ def render_feed(
     ('CANCELLED', 'Cancelada: Capacitación para nuevos usuarios de HMIS (Microsoft Teams)')
     """
     calendar_ = feed_calendar(
-        schedule, today=today, lang=lang, filter=filter, start=start, end=end, base_url=base_url
+        schedule, today=today, lang=lang, filter=filter, start=start, end=end, base_url=base_url,
+        join_url=join_url,
     )
     return to_ics(calendar_)
 

@@ -209,14 +209,17 @@ def session_summary(session: Session, schedule: Schedule, lang: str = "en") -> s
     return text
 
 
-def session_description(session: Session, schedule: Schedule, lang: str = "en", page_url: str = "") -> str:
+def session_description(
+    session: Session, schedule: Schedule, lang: str = "en", page_url: str = "", join_url: str = ""
+) -> str:
     """The DESCRIPTION: what the session is, what comes first, and whom to contact.
 
     Lines, in order: a cancellation or move notice; the training's
-    description; where it happens; the LMS videos, quiz and emailed completion
-    certificate that come first; that the meeting link is sent after the LMS
-    (online sessions); how to sign up and whom to ask; the session's notes;
-    the public page.
+    description; where it happens (with ``join_url``, the meeting link, for
+    an online session of a private feed); the LMS videos, quiz and emailed
+    completion certificate that come first; that the meeting link is sent
+    after the LMS (online sessions without ``join_url``); how to sign up and
+    whom to ask; the session's notes; the public page.
 
     >>> from hmis_schedule import clackamas
     >>> s = clackamas()
@@ -240,6 +243,8 @@ def session_description(session: Session, schedule: Schedule, lang: str = "en", 
         lines.append(_("In person at %(place)s.") % {"place": session.full_location})
     else:
         lines.append(_("Online, in %(platform)s.") % {"platform": session_location(session, lang)})
+        if join_url:
+            lines.append(_("Join in %(platform)s: %(url)s") % {"platform": session_location(session, lang), "url": join_url})
     onboarding = schedule.onboarding
     if onboarding is not None:
         lines.append(
@@ -249,7 +254,7 @@ def session_description(session: Session, schedule: Schedule, lang: str = "en", 
             )
             % {"lms": onboarding.lms.get(lang)}
         )
-        if session.modality is Modality.ONLINE:
+        if session.modality is Modality.ONLINE and not join_url:
             lines.append(
                 _("The %(platform)s link is emailed to you after you complete the LMS.")
                 % {"platform": session_location(session, lang)}

@@ -76,8 +76,8 @@ def test_every_route_is_in_the_spec_and_every_spec_path_is_a_route() -> None:
 def test_every_parameter_in_the_spec_is_one_the_route_reads(client: FlaskClient) -> None:
     for path, item in SPEC["paths"].items():
         for parameter in item["get"].get("parameters", []):
-            if parameter["in"] != "query":
-                continue
+            if parameter["in"] != "query" or "{token}" in path:
+                continue  # private feeds need a valid token: tests/test_private_feeds.py checks them
             url = path.replace("{uid}", f"first-monday-20261207@{SCHEDULE.uid_domain}")
             response = client.get(f"{url}?{parameter['name']}=%00bad")
             assert response.status_code == 400, (path, parameter["name"])

@@ -1,0 +1,40 @@
+"""Gunicorn settings for hmis-schedule: no private-feed token in any log line.
+
+``make serve`` and ``hmis-schedule serve`` pass this file with ``--config``;
+gunicorn also reads it by itself when started from this folder. Pass it
+(``gunicorn --config /path/to/gunicorn.conf.py server:app``) in any other
+deployment that serves private feeds.
+
+A private link's token is its password. Gunicorn writes the request line in
+its access log and the request URI in its error log when a request fails;
+:class:`RedactingLogger` runs every line of both through
+:func:`hmis_schedule.redact.redact`, so ``/private/<token>/calendar.ics``
+is logged as ``/private/[redacted]``, whatever the access log format. The
+app's own log (``hmis_schedule``: file reloads, private feeds on or off)
+goes to gunicorn's error log, redacted the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+from hmis_schedule.redact import guard
+
+
+class RedactingLogger(Logger):  # type: ignore[misc]
+    """Gunicorn's logger with private-feed tokens taken out of the error and access logs."""
+
+    def setup(self, cfg: Any) -> None:
+        """Set gunicorn's handlers up, send the app's log to the error log, and guard them all."""
+        super().setup(cfg)
+        app = logging.getLogger("hmis_schedule")
+        app.handlers = list(self.error_log.handlers)
+        app.setLevel(self.loglevel)
+        app.propagate = False
+        guard(self.error_log, self.access_log, app)
+
+
+logger_class = RedactingLogger

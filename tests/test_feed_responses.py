@@ -1,0 +1,172 @@
+"""The whole-answer cache of warm public feeds (``server.FeedResponses``), through Flask's test client.
+
+A warm feed request is answered without entering Flask; these tests hold it
+to giving exactly the answer Flask gives (the oracle: a fresh app that has
+never seen the request), and to asking Flask again whenever anything that
+decides the answer changes, or when the request is one it must not answer
+(conditional, HEAD first, an error, caching turned off).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+
+import hmis_schedule
+import server
+
+ZONE = ZoneInfo("America/Los_Angeles")
+FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)
+SCHEDULE = hmis_schedule.clackamas()
+OTHER = hmis_schedule.load_schedule(
+    Path(__file__).resolve().parent.parent / "examples" / "another-county.toml"
+)
+REQUESTS = [
+    "/calendar.ics",
+    "/calendar.ics?lang=es",
+    "/calendar/online.ics",
+    "/calendar/in-person.ics?lang=es&from=2026-01-01&to=2026-12-31",
+]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.moment = FROZEN
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+class Switchable(server.ScheduleProvider):
+    """A provider whose schedule a test replaces, as a reload would."""
+
+    def __init__(self, schedule: hmis_schedule.Schedule) -> None:
+        super().__init__(schedule, "test")
+        self.loaded = server.Loaded(schedule, schedule.version, "test")
+
+    @property
+    def current(self) -> server.Loaded:
+        return self.loaded
+
+
+def make_app(clock: Clock | None = None, **config: Any) -> tuple[Flask, list[str]]:
+    """An app and the list of requests that reached Flask's routing."""
+    app = server.create_app({"NOW": clock or (lambda: FROZEN), "HMIS_BASE_URL": "", **config})
+    reached: list[str] = []
+
+    @app.before_request
+    def count() -> None:
+        from flask import request
+
+        reached.append(request.full_path)
+
+    return app, reached
+
+
+def answer(app: Flask, url: str, **kwargs: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    response = app.test_client().open(url, buffered=True, **kwargs)
+    return response.status_code, list(response.headers.items()), response.get_data()
+
+
+@pytest.mark.parametrize("url", REQUESTS)
+def test_a_warm_feed_is_flasks_answer_without_flask(url: str) -> None:
+    app, reached = make_app()
+    first = answer(app, url)
+    second = answer(app, url)
+    fresh, _ = make_app()
+    assert first[0] == 200
+    assert second == first == answer(fresh, url)
+    assert len(reached) == 1  # the second request did not enter Flask
+    headers = dict(second[1])
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_head_after_get_has_the_headers_and_no_body() -> None:
+    app, reached = make_app()
+    head_first = answer(app, "/calendar.ics", method="HEAD")  # a HEAD is not kept
+    get = answer(app, "/calendar.ics")
+    head = answer(app, "/calendar.ics", method="HEAD")
+    assert head_first == head == (200, get[1], b"")
+    assert len(reached) == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["next-day", "host", "https", "query", "schedule"],
+)
+def test_anything_that_decides_the_answer_asks_flask_again(change: str) -> None:
+    clock = Clock()
+    provider = Switchable(SCHEDULE)
+    app, reached = make_app(clock, HMIS_SCHEDULE=provider)
+    url, kwargs = "/calendar.ics", {}
+    answer(app, url)
+    if change == "next-day":
+        clock.moment = FROZEN + timedelta(days=1)
+    elif change == "host":
+        kwargs = {"base_url": "http://hmis.example.org"}
+    elif change == "https":
+        kwargs = {"base_url": "https://localhost"}
+    elif change == "query":
+        url = "/calendar.ics?lang=es"
+    else:
+        provider.loaded = server.Loaded(OTHER, OTHER.version, "test")
+    changed = answer(app, url, **kwargs)
+    assert len(reached) == 2
+    fresh, _ = make_app(
+        lambda: clock.moment, HMIS_SCHEDULE=server.ScheduleProvider(provider.current.schedule, "t")
+    )
+    assert changed == answer(fresh, url, **kwargs)
+    assert changed != answer(make_app()[0], "/calendar.ics")
+
+
+@pytest.mark.parametrize(
+    ("url", "headers", "status"),
+    [
+        ("/calendar.ics?lang=xx", {}, 400),
+        ("/calendar.ics?from=2026-12-31&to=2026-01-01", {}, 400),
+        ("/calendar.ics", {"Range": "bytes=0-99"}, 200),  # no ranges served, yet Flask decides
+        ("/sessions/nope.ics", {}, 404),
+        ("/", {}, 200),
+    ],
+)
+def test_errors_ranges_and_other_routes_always_go_to_flask(
+    url: str, headers: dict[str, str], status: int
+) -> None:
+    app, reached = make_app()
+    for _ in range(3):
+        assert answer(app, url, headers=headers)[0] == status
+    assert len(reached) == 3
+
+
+def test_conditional_requests_go_to_flask_and_get_304() -> None:
+    app, reached = make_app()
+    _, headers, _ = answer(app, "/calendar.ics")
+    etag = dict(headers)["ETag"]
+    for _ in range(2):
+        status, _, body = answer(app, "/calendar.ics", headers={"If-None-Match": etag})
+        assert (status, body) == (304, b"")
+    assert len(reached) == 3
+
+
+def test_no_answer_is_kept_when_the_cache_is_off() -> None:
+    app, reached = make_app(HMIS_CACHE_ENTRIES=0)
+    for _ in range(3):
+        assert answer(app, "/calendar.ics")[0] == 200
+    assert len(reached) == 3
+
+
+def test_the_oldest_answer_goes_when_the_cache_is_full() -> None:
+    app, reached = make_app(HMIS_CACHE_ENTRIES=2)
+    for url in ["/calendar.ics", "/calendar.ics?lang=es", "/calendar/online.ics", "/calendar/online.ics"]:
+        answer(app, url)
+    assert len(reached) == 3
+    answer(app, "/calendar.ics?lang=es")  # still kept
+    assert len(reached) == 3
+    answer(app, "/calendar.ics")  # was dropped
+    assert len(reached) == 4
