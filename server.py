@@ -76,7 +76,7 @@ from typing import TYPE_CHECKING, Any
 from babel.dates import format_date, format_time, get_day_names, get_timezone_name
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.http import http_date
+from werkzeug.http import http_date, is_resource_modified
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import get_current_url
 
@@ -95,12 +95,14 @@ from hmis_schedule import (
     text,
 )
 from hmis_schedule import private as private_links
+from hmis_schedule.errors import one_line
 from hmis_schedule.facts import DEFAULT_LANGUAGE
 from hmis_schedule.files import from_toml
 from hmis_schedule.follow import FileFollower
 from hmis_schedule.i18n import translations
 from hmis_schedule.jsonld import event_data
 from hmis_schedule.links import google_event_link, mailto_link, subscribe_links
+from hmis_schedule.openapi import openapi_spec
 from hmis_schedule.overview import Overview, overview
 from hmis_schedule.redact import guard, redact
 from hmis_schedule.session import local_datetime
@@ -147,18 +149,6 @@ _FALSE = {"", "0", "false", "no", "off"}
 
 class ConfigError(ValueError):
     """A setting of the app is not valid; the message names it and says what is accepted."""
-
-
-def one_line(err: Exception) -> str:
-    """An error as one line: a schedule file's problems joined with ``; ``.
-
-    >>> one_line(ScheduleError("is required", field="name", source="x.toml"))
-    'x.toml: name: is required'
-    """
-    if isinstance(err, ScheduleError):
-        body = "; ".join(str(p) for p in err.problems)
-        return f"{err.source}: {body}" if err.source else body
-    return str(err).replace("\n", "; ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -670,12 +660,17 @@ def _respond(
     response = Response(rendered.body, headers=headers, mimetype=mimetype)
     if not _CONDITIONAL.isdisjoint(request.environ):  # without these make_conditional changes nothing
         response.make_conditional(request)
+        # make_conditional adds a Date; gunicorn adds its own, so the answer would carry two,
+        # and FeedResponses would replay a stale one
+        response.headers.pop("Date", None)
     return response
 
 
 _CONDITIONAL = frozenset(
     ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE")
 )
+_PRECONDITIONS = _CONDITIONAL - {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
+"""Request headers whose answers :class:`FeedResponses` leaves to Flask every time."""
 _http_date = lru_cache(maxsize=256)(http_date)
 
 
@@ -1049,12 +1044,18 @@ class FeedResponses:
     The render cache spares a warm feed its rendering; this also spares it
     routing, the request context and building the headers, which were most of
     what a warm feed cost (``bench/bench_server.py``). Only ``GET`` and
-    ``HEAD`` of the three public feed paths without conditional or ``Range``
-    headers are looked up here; an answer is kept only when Flask answered a
-    ``GET`` with 200, keyed by everything that decided it: path, query string,
-    scheme, host and root path of the request (after ``ProxyFix``), the
-    schedule's version and today's date in its zone. Everything else (304s,
-    errors, private feeds, pages) goes to Flask every time.
+    ``HEAD`` of the three public feed paths are looked up here; an answer is
+    kept only when Flask answered a ``GET`` with 200, keyed by everything that
+    decided it: path, query string, scheme, host and root path of the request
+    (after ``ProxyFix``), the schedule's version and today's date in its zone.
+
+    Calendar apps poll with ``If-None-Match`` or ``If-Modified-Since``. For
+    those, the kept 200's ETag and Last-Modified decide, with Werkzeug's
+    ``is_resource_modified`` (what Flask's ``make_conditional`` asks): a
+    modified resource gets the kept 200, an unmodified one the 304 Flask gave
+    for the same key, once Flask has given one. Requests with ``If-Match``,
+    ``If-Unmodified-Since`` or ``Range``, errors, private feeds and pages go
+    to Flask every time.
     """
 
     def __init__(self, app: WSGIApplication, provider: ScheduleProvider, settings: Settings) -> None:
@@ -1068,7 +1069,7 @@ class FeedResponses:
         path = environ.get("PATH_INFO")
         if path not in FEEDS or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
-        if not _CONDITIONAL.isdisjoint(environ) or not self.settings.cache_entries:
+        if not _PRECONDITIONS.isdisjoint(environ) or not self.settings.cache_entries:
             return None
         try:
             loaded = self.provider.current
@@ -1094,10 +1095,14 @@ class FeedResponses:
         if key is None:
             return self.app(environ, start_response)
         head = environ["REQUEST_METHOD"] == "HEAD"
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
+        hit = self._get(key)
+        want = "200 "
+        if hit is not None and ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ):
+            if not self._modified(environ, hit[1]):
+                key, want = (key, 304), "304 "
+                hit = self._get(key)  # None until Flask has given this 304 once; kept below
+        elif hit is None and not _CONDITIONAL.isdisjoint(environ):
+            return self.app(environ, start_response)  # nothing kept to decide with: Flask decides
         if hit is not None:
             status, headers, body = hit
             start_response(status, list(headers))
@@ -1117,12 +1122,25 @@ class FeedResponses:
             close = getattr(answer, "close", None)
             if close is not None:
                 close()
-        if started and started[0].startswith("200 "):
+        if started and started[0].startswith(want):
             with self._lock:
                 self._items[key] = (started[0], started[1], body)
                 while len(self._items) > self.settings.cache_entries:
                     self._items.popitem(last=False)
         return [body]
+
+    def _get(self, key: Hashable) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+        return hit
+
+    @staticmethod
+    def _modified(environ: WSGIEnvironment, headers: list[tuple[str, str]]) -> bool:
+        """Whether the kept answer with ``headers`` is modified for this request's conditions."""
+        found = {name.lower(): value for name, value in headers}
+        return is_resource_modified(environ, found.get("etag"), None, found.get("last-modified"))
 
 
 # -- headers on every response -----------------------------------------------------
@@ -1293,293 +1311,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1
         )
     return app
-
-
-# -- OpenAPI --------------------------------------------------------------------------
-
-
-def openapi_spec(base_url: str = "") -> dict[str, Any]:
-    """The OpenAPI 3.1 description of the app's routes (a test keeps it true).
-
-    >>> sorted(openapi_spec()["paths"])[:2]
-    ['/', '/api/next.json']
-    """
-    text = {"type": "string"}
-    lang = {
-        "name": "lang",
-        "in": "query",
-        "required": False,
-        "description": "Language of names and descriptions.",
-        "schema": {"type": "string", "enum": list(LANGUAGES), "default": DEFAULT_LANGUAGE},
-    }
-    page_lang = {**lang, "description": "Page language; without it, the best match of Accept-Language."}
-    page_lang["schema"] = {"type": "string", "enum": list(LANGUAGES)}
-    day = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-    # parameters take years 1900-2199 only (_YEARS); responses may name the day after 2199-12-31
-    day_param = {**day, "pattern": r"^(19|2[01])\d{2}-\d{2}-\d{2}$"}
-    window = [
-        {"name": "from", "in": "query", "required": False, "schema": day_param,
-         "description": "First day (inclusive, YYYY-MM-DD); default 90 days before today."},
-        {"name": "to", "in": "query", "required": False, "schema": day_param,
-         "description": "Last day (inclusive, YYYY-MM-DD); at most 5 years after from."},
-    ]  # fmt: skip
-    modality = {
-        "name": "modality",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "string", "enum": [m.value for m in Modality]},
-    }
-
-    def problem(kind: str) -> dict[str, Any]:
-        if kind == "json":
-            return {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-        if kind == "text":
-            return {"content": {"text/plain": {"schema": text}}}
-        return {"content": {"text/html": {"schema": text}}}
-
-    def calendar(
-        summary: str, params: list[dict[str, Any]], not_found: bool | str = False
-    ) -> dict[str, Any]:
-        responses: dict[str, Any] = {
-            "200": {
-                "description": "An iCalendar (RFC 5545) file.",
-                "headers": {"ETag": {"schema": text}, "Last-Modified": {"schema": text}},
-                "content": {"text/calendar": {"schema": text}},
-            },
-            "304": {"description": "Not modified (If-None-Match or If-Modified-Since)."},
-            "400": {"description": "A parameter is not valid; the message names it.", **problem("text")},
-        }
-        if not_found:
-            why = not_found if isinstance(not_found, str) else "No session has this uid."
-            responses["404"] = {"description": why, **problem("text")}
-        return {"get": {"summary": summary, "parameters": params, "responses": responses}}
-
-    def json_route(summary: str, params: list[dict[str, Any]], schema: str) -> dict[str, Any]:
-        return {
-            "get": {
-                "summary": summary,
-                "parameters": params,
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        "content": {
-                            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
-                        },
-                    },
-                    "304": {"description": "Not modified."},
-                    "400": {
-                        "description": "A parameter is not valid; the message names it.",
-                        **problem("json"),
-                    },
-                },
-            }
-        }
-
-    def page(summary: str) -> dict[str, Any]:
-        return {
-            "get": {
-                "summary": summary,
-                "parameters": [page_lang],
-                "responses": {
-                    "200": {"description": "An HTML page.", "content": {"text/html": {"schema": text}}},
-                    "304": {"description": "Not modified."},
-                    "400": {"description": "A parameter is not valid.", **problem("html")},
-                },
-            }
-        }
-
-    nullable_text = {"type": "string"}
-    session = {
-        "type": "object",
-        "required": [
-            "uid", "slot", "start", "end", "modality", "location", "room",
-            "status", "reason", "sequence", "summary", "notes", "original_date", "ics_url",
-        ],
-        "additionalProperties": False,
-        "properties": {
-            "uid": {"type": "string", "description": "Stable id: slot, planned date and domain."},
-            "slot": {"type": "string"},
-            "start": {"type": "string", "format": "date-time"},
-            "end": {"type": "string", "format": "date-time"},
-            "modality": {"type": "string", "enum": [m.value for m in Modality]},
-            "location": nullable_text,
-            "room": nullable_text,
-            "status": {"type": "string", "enum": [s.value for s in Status]},
-            "reason": {"type": "string", "description": "Why it is cancelled (empty when scheduled)."},
-            "sequence": {"type": "integer", "minimum": 0},
-            "summary": {"type": "string"},
-            "notes": {"type": "string"},
-            "original_date": {**day, "description": "The date first planned (a moved session keeps it)."},
-            "ics_url": {"type": "string", "format": "uri"},
-        },
-    }  # fmt: skip
-    about = {
-        "schedule": {"type": "string", "description": "The schedule's id."},
-        "name": text,
-        "timezone": {"type": "string", "description": "IANA time zone of the schedule."},
-        "updated": {
-            "type": "string",
-            "format": "date-time",
-            "description": "When the schedule last changed.",
-        },
-        "version": {"type": "string", "description": "Changes whenever the schedule does."},
-        "url": {"type": "string", "description": "The public page."},
-    }
-    spec: dict[str, Any] = {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "hmis-schedule",
-            "version": "1",
-            "description": "Training sessions as calendar feeds and JSON. Dates in parameters are inclusive.",
-        },
-        "paths": {
-            "/": page("The public page: next sessions, month calendar, subscribe links, how to start."),
-            "/embed": page("A compact widget for an iframe: next sessions and a subscribe link."),
-            "/calendar.ics": calendar("Every session (cancelled ones marked cancelled).", [lang, *window]),
-            "/calendar/online.ics": calendar("Online sessions only.", [lang, *window]),
-            "/calendar/in-person.ics": calendar("In-person sessions only.", [lang, *window]),
-            "/sessions/{uid}.ics": calendar(
-                "One session, for Add to calendar.",
-                [{"name": "uid", "in": "path", "required": True, "schema": text}, lang],
-                not_found=True,
-            ),
-            **{
-                f"/private/{{token}}/{name}": calendar(
-                    f"{what} Online sessions carry the meeting's join URL (URL, DESCRIPTION, CONFERENCE). "
-                    "A private link made by `hmis-schedule private-link`; the default window (as a subscription); "
-                    "never cached by shared caches.",
-                    [{"name": "token", "in": "path", "required": True, "schema": text}, lang],
-                    not_found="Not found, the same answer for any token that is missing, not valid, "
-                    "expired or revoked, and when private feeds are off.",
-                )
-                for name, what in (
-                    ("calendar.ics", "Every session (cancelled ones marked cancelled)."),
-                    ("online.ics", "Online sessions only."),
-                )
-            },
-            "/api/sessions.json": json_route(
-                "Sessions in a window (default as the feeds).",
-                [
-                    *window,
-                    modality,
-                    {
-                        "name": "status",
-                        "in": "query",
-                        "required": False,
-                        "description": "Only sessions with this status; default both.",
-                        "schema": {"type": "string", "enum": [s.value for s in Status]},
-                    },
-                    lang,
-                ],
-                "SessionList",
-            ),
-            "/api/next.json": json_route(
-                "The next session that takes place.",
-                [
-                    modality,
-                    {
-                        "name": "after",
-                        "in": "query",
-                        "required": False,
-                        "description": "An instant with its offset (default now), years 1900 to 2199.",
-                        "schema": {
-                            "type": "string",
-                            "format": "date-time",
-                            "pattern": r"^(19|2[01])\d{2}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$",
-                        },
-                    },
-                    lang,
-                ],
-                "Next",
-            ),
-            "/openapi.json": {
-                "get": {
-                    "summary": "This description.",
-                    "responses": {
-                        "200": {
-                            "description": "OK",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        },
-                        "304": {"description": "Not modified."},
-                    },
-                }
-            },
-            "/healthz": {
-                "get": {
-                    "summary": "Health and the version of the schedule being served.",
-                    "responses": {
-                        "200": {
-                            "description": "OK",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
-                            },
-                        }
-                    },
-                }
-            },
-        },
-        "components": {
-            "schemas": {
-                "Session": session,
-                "SessionList": {
-                    "type": "object",
-                    "required": [*about, "window", "sessions"],
-                    "additionalProperties": False,
-                    "properties": {
-                        **about,
-                        "window": {
-                            "type": "object",
-                            "required": ["start", "end"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "start": {**day, "description": "First day of the window (inclusive)."},
-                                "end": {**day, "description": "Day after the window (exclusive)."},
-                            },
-                        },
-                        "sessions": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}},
-                    },
-                },
-                "Next": {
-                    "type": "object",
-                    "required": [*about, "after", "session"],
-                    "additionalProperties": False,
-                    "properties": {
-                        **about,
-                        "after": {"type": "string", "format": "date-time"},
-                        "session": {"oneOf": [{"$ref": "#/components/schemas/Session"}, {"type": "null"}]},
-                    },
-                },
-                "Health": {
-                    "type": "object",
-                    "required": ["status", "version"],
-                    "properties": {
-                        "status": {"type": "string", "enum": ["ok", "degraded"]},
-                        "version": text,
-                        "error": text,
-                    },
-                },
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["status", "title", "message"],
-                            "properties": {
-                                "status": {"type": "integer"},
-                                "title": text,
-                                "message": text,
-                                "parameter": {"type": "string", "description": "The parameter at fault."},
-                            },
-                        }
-                    },
-                },
-            }
-        },
-    }
-    if base_url:
-        spec["servers"] = [{"url": base_url}]
-    return spec
 
 
 # -- for gunicorn -------------------------------------------------------------------------

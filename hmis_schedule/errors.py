@@ -16,6 +16,7 @@ __all__ = [
     "ScheduleError",
     "SessionNotFoundError",
     "WindowError",
+    "one_line",
 ]
 
 
@@ -125,3 +126,17 @@ class WindowError(ScheduleError):
 
 class SessionNotFoundError(ScheduleError, LookupError):
     """No session of the schedule has the uid that was asked for."""
+
+
+def one_line(err: BaseException) -> str:
+    """An error as one line, for a log or a start-up message: a schedule error's problems joined with ``; ``.
+
+    >>> one_line(ScheduleError("is required", field="name", source="x.toml"))
+    'x.toml: name: is required'
+    >>> one_line(OSError("disk\\nfull"))
+    'disk; full'
+    """
+    if isinstance(err, ScheduleError):
+        body = "; ".join(str(p) for p in err.problems)
+        return f"{err.source}: {body}" if err.source else body
+    return str(err).replace("\n", "; ") or type(err).__name__

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
@@ -31,8 +32,7 @@ from .closures import Closure, HolidayCalendar
 from .errors import Problem, ScheduleError
 from .facts import LANGUAGES, Contact, Crisis, Onboarding, Text
 from .rules import Modality, Slot, Weekday, check_id
-from .schedule import FeedSettings, Schedule
-from .schedule import _zone as zone_of
+from .schedule import FeedSettings, Schedule, zone_named
 
 __all__ = ["SCHEMA_VERSION", "clackamas", "from_toml", "load_schedule", "to_toml"]
 
@@ -147,7 +147,7 @@ def _id(value: object) -> str:
 def _timezone(value: object) -> str:
     name = _str(value)
     try:
-        zone_of(name)
+        zone_named(name)
     except ScheduleError as err:
         raise ScheduleError(err.message) from None
     return name
@@ -439,6 +439,33 @@ def from_toml(text: str, *, source: str = "<string>") -> Schedule:
     return from_data(data, source=source)
 
 
+def read_text(path: str | os.PathLike[str], *, kind: str) -> str | None:
+    """The UTF-8 text of the file at ``path``, or ``None`` if there is no such file.
+
+    Every other way a read fails is a :class:`ScheduleError` whose source is the
+    file, in words an administrator can act on. ``kind`` names the file in them
+    ("schedule file", "state file").
+
+    >>> read_text("/no/such/file.toml", kind="schedule file") is None
+    True
+    >>> read_text("/", kind="schedule file")
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.errors.ScheduleError: /: is a folder, not a schedule file
+    """
+    name = str(path)
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ScheduleError(f"is a folder, not a {kind}", source=name) from None
+    except UnicodeDecodeError as err:
+        raise ScheduleError(f"is not UTF-8 text ({err.reason} at byte {err.start})", source=name) from None
+    except OSError as err:
+        raise ScheduleError(f"cannot be read: {err.strerror}", source=name) from None
+
+
 def load_schedule(path: str | Path) -> Schedule:
     """Read and check the schedule file at ``path``.
 
@@ -449,16 +476,9 @@ def load_schedule(path: str | Path) -> Schedule:
         schedule. The message names the file and every field path.
     """
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScheduleError("no such file", source=name) from None
-    except IsADirectoryError:
-        raise ScheduleError("is a folder, not a schedule file", source=name) from None
-    except UnicodeDecodeError as err:
-        raise ScheduleError(f"is not UTF-8 text ({err.reason} at byte {err.start})", source=name) from None
-    except OSError as err:
-        raise ScheduleError(f"cannot be read: {err.strerror}", source=name) from None
+    text = read_text(path, kind="schedule file")
+    if text is None:
+        raise ScheduleError("no such file", source=name)
     return from_toml(text, source=name)
 
 

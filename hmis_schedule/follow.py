@@ -48,9 +48,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from .errors import ScheduleError
+from .errors import ScheduleError, one_line
 
-__all__ = ["MAX_BYTES", "FileFollower", "Reading", "Signature", "one_line", "signature"]
+__all__ = ["MAX_BYTES", "FileFollower", "Reading", "Signature", "signature"]
 
 T = TypeVar("T")
 
@@ -74,18 +74,6 @@ def signature(path: Path) -> Signature | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-def one_line(err: BaseException) -> str:
-    """An error as one line: a schedule file's problems joined with ``; ``.
-
-    >>> one_line(ScheduleError("is required", field="name", source="x.toml"))
-    'x.toml: name: is required'
-    """
-    if isinstance(err, ScheduleError):
-        body = "; ".join(str(p) for p in err.problems)
-        return f"{err.source}: {body}" if err.source else body
-    return str(err).replace("\n", "; ") or type(err).__name__
 
 
 @dataclass(frozen=True, slots=True)

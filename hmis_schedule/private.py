@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from .errors import Problem, ScheduleError
+from .files import read_text
 from .i18n import check_language
 
 __all__ = [
@@ -257,16 +258,10 @@ class Secrets:
 
 
 def _read_secrets_file(path: Path) -> dict[str, str]:
-    source = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScheduleError("no such file", source=source) from None
-    except IsADirectoryError:
-        raise ScheduleError("is a folder, not a secrets file", source=source) from None
-    except OSError as err:
-        raise ScheduleError(f"cannot be read: {err.strerror}", source=source) from None
-    return _secrets_file_values(raw, source)
+    text = read_text(path, kind="secrets file")
+    if text is None:
+        raise ScheduleError("no such file", source=str(path))
+    return _secrets_file_values(text.encode("utf-8"), str(path))
 
 
 def _secrets_file_values(raw: bytes, source: str) -> dict[str, str]:

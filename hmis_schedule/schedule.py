@@ -34,7 +34,7 @@ from .facts import Contact, Crisis, Onboarding, Text
 from .rules import Modality, Slot, check_id
 from .session import Session, Status, local_datetime, local_times, parse_uid, session_uid
 
-__all__ = ["FeedSettings", "Schedule"]
+__all__ = ["FeedSettings", "Schedule", "zone_named"]
 
 _SEARCH_STEP = timedelta(days=93)
 _SEARCH_HORIZON_YEARS = 10
@@ -58,7 +58,16 @@ def _zone_names() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
-def _zone(name: object) -> ZoneInfo:
+def zone_named(name: object) -> ZoneInfo:
+    """The IANA time zone ``name``, or a :class:`ScheduleError` on ``timezone`` naming close matches.
+
+    >>> zone_named("America/Los_Angeles").key
+    'America/Los_Angeles'
+    >>> zone_named("America/Los_Angeles ")
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.errors.ScheduleError: timezone: unknown time zone 'America/Los_Angeles ': ... (did you mean 'America/Los_Angeles'...?)
+    """
     if isinstance(name, str) and name and "\0" not in name:
         try:
             return ZoneInfo(name)
@@ -155,7 +164,7 @@ class Schedule:
         except ScheduleError as err:
             yield err
         try:
-            _zone(self.timezone)
+            zone_named(self.timezone)
         except ScheduleError as err:
             yield err
         if not isinstance(self.updated, datetime) or self.updated.utcoffset() is None:
@@ -212,7 +221,7 @@ class Schedule:
         extras = {e.id: e for e in self.extras}
         seen: dict[tuple[str, date], int] = {}
         try:
-            zone: ZoneInfo | None = _zone(self.timezone)
+            zone: ZoneInfo | None = zone_named(self.timezone)
         except ScheduleError:
             zone = None  # reported by _check_fields; changes cannot be tried without a zone
         for i, change in enumerate(self.changes):

@@ -39,6 +39,7 @@ import tomlkit.exceptions
 
 from . import edit
 from .errors import Problem, ScheduleError
+from .files import read_text
 from .private import Grant, check_label
 
 __all__ = [
@@ -174,16 +175,8 @@ def load_state(path: str | os.PathLike[str]) -> State:
     ScheduleError
         If the file cannot be read or is not valid (naming the file and fields).
     """
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return State()
-    except UnicodeDecodeError as err:
-        raise ScheduleError(f"is not UTF-8 text ({err.reason} at byte {err.start})", source=name) from None
-    except OSError as err:
-        raise ScheduleError(f"cannot be read: {err.strerror}", source=name) from None
-    return from_state_toml(text, source=name)
+    text = read_text(path, kind="state file")
+    return State() if text is None else from_state_toml(text, source=str(path))
 
 
 def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revocation:

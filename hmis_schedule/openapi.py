@@ -1,0 +1,299 @@
+"""The OpenAPI 3.1 description of the server's routes (``GET /openapi.json``).
+
+Pure data: no Flask. ``tests/test_server_api.py`` validates it with
+openapi-spec-validator and checks every response the app gives against it,
+and ``tests/test_schemathesis.py`` calls every described operation with
+generated input, so it stays true to ``server.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .facts import DEFAULT_LANGUAGE, LANGUAGES
+from .rules import Modality
+from .session import Status
+
+__all__ = ["openapi_spec"]
+
+
+def openapi_spec(base_url: str = "") -> dict[str, Any]:
+    """The OpenAPI 3.1 description of the app's routes (a test keeps it true).
+
+    >>> sorted(openapi_spec()["paths"])[:2]
+    ['/', '/api/next.json']
+    """
+    text = {"type": "string"}
+    lang = {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "Language of names and descriptions.",
+        "schema": {"type": "string", "enum": list(LANGUAGES), "default": DEFAULT_LANGUAGE},
+    }
+    page_lang = {**lang, "description": "Page language; without it, the best match of Accept-Language."}
+    page_lang["schema"] = {"type": "string", "enum": list(LANGUAGES)}
+    day = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    # parameters take years 1900-2199 only (_YEARS); responses may name the day after 2199-12-31
+    day_param = {**day, "pattern": r"^(19|2[01])\d{2}-\d{2}-\d{2}$"}
+    window = [
+        {"name": "from", "in": "query", "required": False, "schema": day_param,
+         "description": "First day (inclusive, YYYY-MM-DD); default 90 days before today."},
+        {"name": "to", "in": "query", "required": False, "schema": day_param,
+         "description": "Last day (inclusive, YYYY-MM-DD); at most 5 years after from."},
+    ]  # fmt: skip
+    modality = {
+        "name": "modality",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": [m.value for m in Modality]},
+    }
+
+    def problem(kind: str) -> dict[str, Any]:
+        if kind == "json":
+            return {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        if kind == "text":
+            return {"content": {"text/plain": {"schema": text}}}
+        return {"content": {"text/html": {"schema": text}}}
+
+    def calendar(summary: str, params: list[dict[str, Any]], not_found: bool | str = False) -> dict[str, Any]:
+        responses: dict[str, Any] = {
+            "200": {
+                "description": "An iCalendar (RFC 5545) file.",
+                "headers": {"ETag": {"schema": text}, "Last-Modified": {"schema": text}},
+                "content": {"text/calendar": {"schema": text}},
+            },
+            "304": {"description": "Not modified (If-None-Match or If-Modified-Since)."},
+            "400": {"description": "A parameter is not valid; the message names it.", **problem("text")},
+        }
+        if not_found:
+            why = not_found if isinstance(not_found, str) else "No session has this uid."
+            responses["404"] = {"description": why, **problem("text")}
+        return {"get": {"summary": summary, "parameters": params, "responses": responses}}
+
+    def json_route(summary: str, params: list[dict[str, Any]], schema: str) -> dict[str, Any]:
+        return {
+            "get": {
+                "summary": summary,
+                "parameters": params,
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+                        },
+                    },
+                    "304": {"description": "Not modified."},
+                    "400": {
+                        "description": "A parameter is not valid; the message names it.",
+                        **problem("json"),
+                    },
+                },
+            }
+        }
+
+    def page(summary: str) -> dict[str, Any]:
+        return {
+            "get": {
+                "summary": summary,
+                "parameters": [page_lang],
+                "responses": {
+                    "200": {"description": "An HTML page.", "content": {"text/html": {"schema": text}}},
+                    "304": {"description": "Not modified."},
+                    "400": {"description": "A parameter is not valid.", **problem("html")},
+                },
+            }
+        }
+
+    nullable_text = {"type": "string"}
+    session = {
+        "type": "object",
+        "required": [
+            "uid", "slot", "start", "end", "modality", "location", "room",
+            "status", "reason", "sequence", "summary", "notes", "original_date", "ics_url",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "uid": {"type": "string", "description": "Stable id: slot, planned date and domain."},
+            "slot": {"type": "string"},
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "modality": {"type": "string", "enum": [m.value for m in Modality]},
+            "location": nullable_text,
+            "room": nullable_text,
+            "status": {"type": "string", "enum": [s.value for s in Status]},
+            "reason": {"type": "string", "description": "Why it is cancelled (empty when scheduled)."},
+            "sequence": {"type": "integer", "minimum": 0},
+            "summary": {"type": "string"},
+            "notes": {"type": "string"},
+            "original_date": {**day, "description": "The date first planned (a moved session keeps it)."},
+            "ics_url": {"type": "string", "format": "uri"},
+        },
+    }  # fmt: skip
+    about = {
+        "schedule": {"type": "string", "description": "The schedule's id."},
+        "name": text,
+        "timezone": {"type": "string", "description": "IANA time zone of the schedule."},
+        "updated": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the schedule last changed.",
+        },
+        "version": {"type": "string", "description": "Changes whenever the schedule does."},
+        "url": {"type": "string", "description": "The public page."},
+    }
+    spec: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "hmis-schedule",
+            "version": "1",
+            "description": "Training sessions as calendar feeds and JSON. Dates in parameters are inclusive.",
+        },
+        "paths": {
+            "/": page("The public page: next sessions, month calendar, subscribe links, how to start."),
+            "/embed": page("A compact widget for an iframe: next sessions and a subscribe link."),
+            "/calendar.ics": calendar("Every session (cancelled ones marked cancelled).", [lang, *window]),
+            "/calendar/online.ics": calendar("Online sessions only.", [lang, *window]),
+            "/calendar/in-person.ics": calendar("In-person sessions only.", [lang, *window]),
+            "/sessions/{uid}.ics": calendar(
+                "One session, for Add to calendar.",
+                [{"name": "uid", "in": "path", "required": True, "schema": text}, lang],
+                not_found=True,
+            ),
+            **{
+                f"/private/{{token}}/{name}": calendar(
+                    f"{what} Online sessions carry the meeting's join URL (URL, DESCRIPTION, CONFERENCE). "
+                    "A private link made by `hmis-schedule private-link`; the default window (as a subscription); "
+                    "never cached by shared caches.",
+                    [{"name": "token", "in": "path", "required": True, "schema": text}, lang],
+                    not_found="Not found, the same answer for any token that is missing, not valid, "
+                    "expired or revoked, and when private feeds are off.",
+                )
+                for name, what in (
+                    ("calendar.ics", "Every session (cancelled ones marked cancelled)."),
+                    ("online.ics", "Online sessions only."),
+                )
+            },
+            "/api/sessions.json": json_route(
+                "Sessions in a window (default as the feeds).",
+                [
+                    *window,
+                    modality,
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only sessions with this status; default both.",
+                        "schema": {"type": "string", "enum": [s.value for s in Status]},
+                    },
+                    lang,
+                ],
+                "SessionList",
+            ),
+            "/api/next.json": json_route(
+                "The next session that takes place.",
+                [
+                    modality,
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "required": False,
+                        "description": "An instant with its offset (default now), years 1900 to 2199.",
+                        "schema": {
+                            "type": "string",
+                            "format": "date-time",
+                            "pattern": r"^(19|2[01])\d{2}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$",
+                        },
+                    },
+                    lang,
+                ],
+                "Next",
+            ),
+            "/openapi.json": {
+                "get": {
+                    "summary": "This description.",
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                        "304": {"description": "Not modified."},
+                    },
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "summary": "Health and the version of the schedule being served.",
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
+                            },
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Session": session,
+                "SessionList": {
+                    "type": "object",
+                    "required": [*about, "window", "sessions"],
+                    "additionalProperties": False,
+                    "properties": {
+                        **about,
+                        "window": {
+                            "type": "object",
+                            "required": ["start", "end"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "start": {**day, "description": "First day of the window (inclusive)."},
+                                "end": {**day, "description": "Day after the window (exclusive)."},
+                            },
+                        },
+                        "sessions": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}},
+                    },
+                },
+                "Next": {
+                    "type": "object",
+                    "required": [*about, "after", "session"],
+                    "additionalProperties": False,
+                    "properties": {
+                        **about,
+                        "after": {"type": "string", "format": "date-time"},
+                        "session": {"oneOf": [{"$ref": "#/components/schemas/Session"}, {"type": "null"}]},
+                    },
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "version"],
+                    "properties": {
+                        "status": {"type": "string", "enum": ["ok", "degraded"]},
+                        "version": text,
+                        "error": text,
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["status", "title", "message"],
+                            "properties": {
+                                "status": {"type": "integer"},
+                                "title": text,
+                                "message": text,
+                                "parameter": {"type": "string", "description": "The parameter at fault."},
+                            },
+                        }
+                    },
+                },
+            }
+        },
+    }
+    if base_url:
+        spec["servers"] = [{"url": base_url}]
+    return spec
