@@ -6,8 +6,9 @@ server. The layout mirrors the server's URLs, with Spanish under ``es/``
 
     calendar.ics                 calendar/online.ics        calendar/in-person.ics
     es/calendar.ics              es/calendar/online.ics     es/calendar/in-person.ics
-    sessions/<uid>.ics           one per session of the default window
-    sessions.json                the same sessions as JSON records (es/sessions.json in Spanish)
+    sessions/<uid>.ics           one per session of the default window (es/sessions/<uid>.ics in Spanish)
+    sessions.json                the same sessions as JSON records (es/sessions.json in Spanish,
+                                 linking the Spanish session files)
 
 Every file is written to a temporary file beside it and renamed into place,
 so a web server reading the folder never sees a half-written file. A file
@@ -33,7 +34,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import ScheduleError
-from .facts import LANGUAGES
+from .facts import DEFAULT_LANGUAGE, LANGUAGES
 from .feed import FeedFilter, feed_window, page_url, render_feed, render_session, session_path
 from .i18n import check_language
 from .schedule import Schedule
@@ -51,7 +52,7 @@ FEED_FILES = {
 
 
 def session_record(
-    session: Session, schedule: Schedule, *, base_url: str = "", lang: str = "en"
+    session: Session, schedule: Schedule, *, base_url: str = "", lang: str = "en", static: bool = False
 ) -> dict[str, object]:
     """One session as a JSON-ready record.
 
@@ -62,7 +63,11 @@ def session_record(
     base_url:
         The public https root without a trailing slash, for ``ics_url``.
     lang:
-        The language of ``summary``, ``reason`` and ``location``.
+        The language of ``summary``, ``reason`` and ``location``, and of the
+        calendar ``ics_url`` leads to.
+    static:
+        ``ics_url`` leads to the file :func:`export` writes (Spanish under
+        ``es/``) instead of the server's route (Spanish with ``?lang=es``).
 
     Returns
     -------
@@ -79,6 +84,11 @@ def session_record(
     ('2026-09-07T09:00:00-07:00', 'cancelled', 'Labor Day - county offices closed')
     >>> record["ics_url"]
     'https://hmis.example.org/sessions/first-monday-20260907@hmis-training.clackamas.us.ics'
+    >>> spanish = dict(base_url="https://hmis.example.org", lang="es")
+    >>> session_record(s.session(record["uid"]), s, **spanish)["ics_url"]
+    'https://hmis.example.org/sessions/first-monday-20260907@hmis-training.clackamas.us.ics?lang=es'
+    >>> session_record(s.session(record["uid"]), s, **spanish, static=True)["ics_url"]
+    'https://hmis.example.org/es/sessions/first-monday-20260907@hmis-training.clackamas.us.ics'
     """
     check_language(lang)
     return {
@@ -95,8 +105,15 @@ def session_record(
         "summary": session_summary(session, schedule, lang),
         "notes": session.notes,
         "original_date": session.original_date.isoformat(),
-        "ics_url": f"{base_url}{session_path(session.uid)}",
+        "ics_url": base_url + _session_ics_path(session.uid, lang, static=static),
     }
+
+
+def _session_ics_path(uid: str, lang: str, *, static: bool) -> str:
+    path = session_path(uid)
+    if lang == DEFAULT_LANGUAGE:
+        return path
+    return f"/{lang}{path}" if static else f"{path}?lang={lang}"
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -185,8 +202,11 @@ def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: 
             files.append(
                 (prefix + name, render_feed(schedule, today=today, lang=lang, filter=chosen, base_url=base_url))
             )
-    for session in sessions:
-        files.append((_session_file(session.uid), render_session(schedule, session.uid, base_url=base_url)))
+    for lang in LANGUAGES:
+        prefix = "" if lang == DEFAULT_LANGUAGE else f"{lang}/"
+        for session in sessions:
+            body = render_session(schedule, session.uid, lang=lang, base_url=base_url)
+            files.append((prefix + _session_file(session.uid), body))
     for lang in LANGUAGES:
         prefix = "" if lang == "en" else f"{lang}/"
         document = {
@@ -196,7 +216,7 @@ def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: 
             "updated": schedule.updated.isoformat(),
             "window": {"start": first.isoformat(), "end": last.isoformat()},
             "url": page_url(schedule, base_url),
-            "sessions": [session_record(s, schedule, base_url=base_url, lang=lang) for s in sessions],
+            "sessions": [session_record(s, schedule, base_url=base_url, lang=lang, static=True) for s in sessions],
         }
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         files.append((f"{prefix}sessions.json", text.encode()))

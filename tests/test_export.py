@@ -34,7 +34,7 @@ def test_export_writes_every_feed_each_session_and_the_json(
     sessions = clackamas.sessions_between(first, end)
     names = sorted(str(p.relative_to(folder)) for p in paths)
     feeds = [f"{prefix}{name}" for prefix in ("", "es/") for name in FEED_FILES.values()]
-    singles = [session_path(s.uid).lstrip("/") for s in sessions]
+    singles = [prefix + session_path(s.uid).lstrip("/") for prefix in ("", "es/") for s in sessions]
     assert names == sorted([*feeds, *singles, "sessions.json", "es/sessions.json"])
     on_disk = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     assert on_disk == names, "nothing else (no temporary file) is left behind"
@@ -52,12 +52,15 @@ def test_each_exported_feed_is_the_servers_feed(
     assert FEED_FILES[filter] == feed_path(filter).lstrip("/")
 
 
-def test_each_session_file_is_its_one_event_calendar(exported: tuple[Path, list[Path]], clackamas: Schedule) -> None:
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_each_session_file_is_its_one_event_calendar(
+    exported: tuple[Path, list[Path]], clackamas: Schedule, lang: str
+) -> None:
     folder, _ = exported
     first, end = feed_window(clackamas, TODAY)
     for session in clackamas.sessions_between(first, end):
-        path = folder / session_path(session.uid).lstrip("/")
-        assert path.read_bytes() == render_session(clackamas, session.uid, base_url=BASE)
+        path = folder / ("" if lang == "en" else "es") / session_path(session.uid).lstrip("/")
+        assert path.read_bytes() == render_session(clackamas, session.uid, lang=lang, base_url=BASE)
         assert {r.key for r in read_icalendar(path.read_bytes())} == expected([session])
 
 
@@ -70,12 +73,15 @@ def test_sessions_json_lists_the_sessions_with_links_to_their_files(
     first, end = feed_window(clackamas, TODAY)
     sessions = clackamas.sessions_between(first, end)
     assert document["window"] == {"start": first.isoformat(), "end": end.isoformat()}
-    assert document["sessions"] == [session_record(s, clackamas, base_url=BASE, lang=lang) for s in sessions]
+    records = [session_record(s, clackamas, base_url=BASE, lang=lang, static=True) for s in sessions]
+    assert document["sessions"] == records
     for record, session in zip(document["sessions"], sessions, strict=True):
         assert datetime.fromisoformat(record["start"]) == session.start
         assert datetime.fromisoformat(record["end"]) == session.end
         assert record["ics_url"].startswith(f"{BASE}/")
-        assert (folder / record["ics_url"].removeprefix(f"{BASE}/")).is_file()
+        linked = (folder / record["ics_url"].removeprefix(f"{BASE}/")).read_bytes()
+        # the link leads to the session's calendar in the document's language
+        assert linked == render_session(clackamas, session.uid, lang=lang, base_url=BASE)
 
 
 def test_a_record_says_why_a_session_is_cancelled(clackamas: Schedule) -> None:
@@ -84,7 +90,7 @@ def test_a_record_says_why_a_session_is_cancelled(clackamas: Schedule) -> None:
     assert record["status"] == "cancelled"
     assert record["reason"] == "Día del Trabajo: oficinas del condado cerradas"
     assert str(record["summary"]).startswith("Cancelada: ")
-    assert record["ics_url"] == f"/sessions/{labor_day.uid}.ics"
+    assert record["ics_url"] == f"/sessions/{labor_day.uid}.ics?lang=es"
     assert set(record) >= {"uid", "slot", "start", "end", "modality", "location", "room", "status", "reason",
                            "sequence", "summary", "ics_url"}
 

@@ -22,6 +22,7 @@ from openapi_spec_validator import validate
 import hmis_schedule
 import server
 from hmis_schedule import export, feed
+from hmis_schedule.feed import render_session
 
 ZONE = ZoneInfo("America/Los_Angeles")
 FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)
@@ -161,12 +162,14 @@ def test_next_json_is_the_librarys_next_session(
     assert datetime.fromisoformat(data["after"]) == moment
 
 
-def test_ics_urls_in_json_answer(client: FlaskClient) -> None:
-    data = client.get("/api/sessions.json?from=2026-12-01&to=2026-12-31").json
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_ics_urls_in_json_answer(client: FlaskClient, lang: str) -> None:
+    data = client.get(f"/api/sessions.json?from=2026-12-01&to=2026-12-31&lang={lang}").json
     for record in data["sessions"]:
         response = client.get(record["ics_url"][len(BASE) :])
         assert response.status_code == 200
-        assert f"UID:{record['uid']}".encode() in response.data
+        # the session's calendar, in the language of the answer that links it
+        assert response.data == render_session(SCHEDULE, record["uid"], lang=lang, base_url=BASE)
 
 
 # -- Hypothesis: no query string makes a 5xx ---------------------------------------------------
