@@ -1,4 +1,4 @@
-"""Gunicorn settings for hmis-schedule: no private-feed token in any log line.
+"""Gunicorn settings for hmis-schedule: no private-feed token in any log line; the app loaded once.
 
 ``make serve`` and ``hmis-schedule serve`` pass this file with ``--config``;
 gunicorn also reads it by itself when started from this folder. Pass it
@@ -38,3 +38,10 @@ class RedactingLogger(Logger):  # type: ignore[misc]
 
 
 logger_class = RedactingLogger
+
+# Load the app once, in the master, before the workers start: a bad setting or
+# schedule file stops gunicorn with one line instead of workers failing one by
+# one, start-up notes ("private feeds are off") are logged once, and workers
+# share the loaded code. Nothing needs a reload signal: the app follows its
+# schedule, state and secrets files by itself (hmis_schedule.follow).
+preload_app = True

@@ -371,19 +371,20 @@ def until(check: Callable[[], bool], what: str, seconds: float = 30, in_a_row: i
 class Served:
     """A gunicorn serving server:app with gunicorn.conf.py, its logs in files."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, **env: str) -> None:
         self.folder = folder
         self.schedule = folder / "schedule.toml"
         self.schedule.write_text(builtin_text(), encoding="utf-8")
         self.access_log = folder / "access.log"
         self.error_log = folder / "error.log"
+        self.stderr_file = folder / "stderr.txt"
         self.port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("HMIS_")} | {
             "HMIS_SCHEDULE": str(self.schedule),
             "HMIS_SECRET_KEY": KEY,
             "HMIS_TEAMS_URL": JOIN,
             "HMIS_RELOAD_INTERVAL": str(INTERVAL),
-        }
+        } | env
         argv = [
             sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
             "--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--chdir", str(ROOT),
@@ -391,9 +392,10 @@ class Served:
         ]  # fmt: skip
         if gunicorn.version_info >= (25, 1):  # its control socket is one per user: don't share it
             argv.append("--no-control-socket")
+        self.stderr = self.stderr_file.open("wb")
         self.process = subprocess.Popen(
             [*argv, "server:app"], env=self.env, cwd=ROOT, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=self.stderr,
         )  # fmt: skip
 
     def wait_until_up(self) -> None:
@@ -408,6 +410,7 @@ class Served:
         pytest.fail("gunicorn did not answer within 60 seconds")
 
     def stop(self) -> None:
+        self.stderr.close()
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -556,3 +559,31 @@ def test_a_bad_reload_interval_is_refused_naming_it(value: str, monkeypatch: pyt
     with pytest.raises(server.ConfigError) as caught:
         server.create_app()
     assert str(caught.value).startswith("HMIS_RELOAD_INTERVAL: ")
+
+
+def test_gunicorn_says_once_that_private_feeds_are_off(tmp_path: Path) -> None:
+    gunicorn_server = Served(tmp_path, HMIS_SECRET_KEY="", HMIS_TEAMS_URL="")
+    try:
+        gunicorn_server.wait_until_up()
+        for _ in range(4):  # both workers answer
+            assert get(gunicorn_server.port, "/calendar.ics")[0] == 200
+    finally:
+        gunicorn_server.stop()
+    errors = gunicorn_server.error_log.read_text(encoding="utf-8", errors="replace")
+    assert errors.count("private feeds are off") == 1, errors
+    assert errors.count("Booting worker") == 2
+
+
+def test_gunicorn_stops_at_once_with_one_line_for_a_bad_schedule_file(tmp_path: Path) -> None:
+    gunicorn_server = Served(tmp_path)
+    gunicorn_server.schedule.write_text(invalid(), encoding="utf-8")
+    try:
+        code = gunicorn_server.process.wait(timeout=60)
+    finally:
+        gunicorn_server.stop()
+    said = gunicorn_server.stderr_file.read_text(encoding="utf-8", errors="replace")
+    assert code != 0
+    assert said.startswith(f"hmis-schedule: cannot start: HMIS_SCHEDULE: {gunicorn_server.schedule}: ")
+    assert "timezone:" in said and "Traceback" not in said
+    errors = gunicorn_server.error_log.read_text(encoding="utf-8", errors="replace")
+    assert "Booting worker" not in errors  # refused before any worker started
