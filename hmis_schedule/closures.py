@@ -25,11 +25,38 @@ def _countries() -> dict[str, list[str]]:
     return {code: list(subdivs) for code, subdivs in holidays.list_supported_countries().items()}
 
 
-@functools.lru_cache(maxsize=4096)
-def _holidays_in(country: str, subdivision: str | None, observed: bool, year: int) -> dict[date, str]:
-    """The holidays of one year, by date, in the country's default language (cached)."""
-    table = holidays.country_holidays(country, subdiv=subdivision, years=year, observed=observed)
-    return {day: name for day, name in sorted(table.items()) if day.year == year}
+_Tables = dict[int, dict[date, str]]
+_TABLES: dict[tuple[str, str | None, bool], _Tables] = {}
+"""Holidays by calendar, then by year, then by date: filled on demand, never emptied."""
+
+
+def _holidays_in(
+    country: str, subdivision: str | None, observed: bool, first: int, last: int
+) -> list[dict[date, str]]:
+    """The holidays of the years ``first`` to ``last`` (inclusive), each by date, in the country's language.
+
+    The years not yet known are computed with one call of the ``holidays``
+    package (a call per year costs about three times as much), and kept.
+    Each year holds only its own dates: an observed New Year's Day on
+    December 31 belongs to the year before.
+    """
+    tables = _TABLES.setdefault((country, subdivision, observed), {})
+    missing = [year for year in range(first, last + 1) if year not in tables]
+    if missing:
+        years = range(missing[0], missing[-1] + 1)
+        found = holidays.country_holidays(country, subdiv=subdivision, years=years, observed=observed)
+        by_year: _Tables = {year: {} for year in years}
+        for day, name in sorted(found.items()):
+            if day.year in by_year:
+                by_year[day.year][day] = name
+        for year, table in by_year.items():
+            tables.setdefault(year, table)
+    return [tables[year] for year in range(first, last + 1)]
+
+
+def _forget_holidays() -> None:
+    """Empty the holiday tables (for benchmarks of a cold start)."""
+    _TABLES.clear()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,13 +97,14 @@ class HolidayCalendar:
         """The holiday's name if ``day`` is a (observed) holiday, else ``None``."""
         if day in self.exclude:
             return None
-        return _holidays_in(self.country, self.subdivision, self.observed, day.year).get(day)
+        (table,) = _holidays_in(self.country, self.subdivision, self.observed, day.year, day.year)
+        return table.get(day)
 
     def between(self, first: date, end: date) -> dict[date, str]:
         """Every holiday in ``[first, end)`` (``end`` exclusive), by date."""
         found: dict[date, str] = {}
-        for year in range(first.year, end.year + 1):
-            for day, name in _holidays_in(self.country, self.subdivision, self.observed, year).items():
+        for table in _holidays_in(self.country, self.subdivision, self.observed, first.year, end.year):
+            for day, name in table.items():
                 if first <= day < end and day not in self.exclude:
                     found[day] = name
         return dict(sorted(found.items()))
