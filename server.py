@@ -97,7 +97,7 @@ from hmis_schedule import (
 from hmis_schedule import private as private_links
 from hmis_schedule.errors import one_line
 from hmis_schedule.facts import DEFAULT_LANGUAGE
-from hmis_schedule.files import from_toml
+from hmis_schedule.files import decode_text, from_toml
 from hmis_schedule.follow import FileFollower
 from hmis_schedule.i18n import translations
 from hmis_schedule.jsonld import event_data
@@ -186,13 +186,6 @@ class ScheduleProvider:
         return None
 
 
-def _decoded(raw: bytes, source: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ScheduleError(f"is not UTF-8 text ({err.reason} at byte {err.start})", source=source) from None
-
-
 class FileScheduleProvider(ScheduleProvider):
     """Serves a schedule file and follows it: a changed file is swapped in between requests.
 
@@ -213,7 +206,7 @@ class FileScheduleProvider(ScheduleProvider):
         source = str(path)
 
         def parse(raw: bytes) -> Loaded:
-            schedule = from_toml(_decoded(raw, source), source=source)
+            schedule = from_toml(decode_text(raw, source), source=source)
             return Loaded(schedule, schedule.version, source)
 
         self._follower = FileFollower(
@@ -354,11 +347,10 @@ class PrivateFeeds:
         secrets: private_links.Secrets | FileFollower[private_links.Secrets],
         state: FileFollower[State] | None,
     ) -> None:
-        first = secrets.value if isinstance(secrets, FileFollower) else secrets
-        if not first.private_feeds:
-            raise ConfigError("private feeds need both HMIS_SECRET_KEY and HMIS_TEAMS_URL")
         self._secrets = secrets
         self.state = state
+        if not self._current().private_feeds:
+            raise ConfigError("private feeds need both HMIS_SECRET_KEY and HMIS_TEAMS_URL")
 
     def __repr__(self) -> str:
         followed = self._secrets.path if isinstance(self._secrets, FileFollower) else None
@@ -434,7 +426,7 @@ def _private_feeds(merged: Mapping[str, Any], settings: Settings) -> PrivateFeed
     source = str(path)
 
     def parse(raw: bytes) -> State:
-        return from_state_toml(_decoded(raw, source), source=source)
+        return from_state_toml(decode_text(raw, source), source=source)
 
     try:
         state = FileFollower(

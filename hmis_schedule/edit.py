@@ -57,7 +57,7 @@ from tomlkit.items import AoT, Array, Comment, InlineTable, Item, Table, Trivia,
 from tomlkit.toml_document import TOMLDocument
 
 from .errors import ScheduleError, SessionNotFoundError
-from .files import from_toml
+from .files import decode_text, from_toml
 from .rules import Modality, check_id
 from .schedule import Schedule
 from .session import Session, session_uid
@@ -845,12 +845,7 @@ def _read(target: Path) -> bytes:
         ) from None
     except IsADirectoryError:
         raise ScheduleError("is a folder, not a schedule file", source=str(target)) from None
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ScheduleError(
-            f"is not UTF-8 text ({err.reason} at byte {err.start})", source=str(target)
-        ) from None
+    decode_text(raw, str(target))  # refuses a file that is not UTF-8, naming the byte
     return raw
 
 

@@ -439,6 +439,22 @@ def from_toml(text: str, *, source: str = "<string>") -> Schedule:
     return from_data(data, source=source)
 
 
+def decode_text(raw: bytes, source: str) -> str:
+    """``raw`` as UTF-8 text, or a :class:`ScheduleError` on ``source`` saying where it is not.
+
+    >>> decode_text("Oregón".encode(), "s.toml")
+    'Oregón'
+    >>> decode_text(b"Oreg\\xf3n", "s.toml")
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.errors.ScheduleError: s.toml: is not UTF-8 text (invalid continuation byte at byte 4)
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScheduleError(f"is not UTF-8 text ({err.reason} at byte {err.start})", source=source) from None
+
+
 def read_text(path: str | os.PathLike[str], *, kind: str) -> str | None:
     """The UTF-8 text of the file at ``path``, or ``None`` if there is no such file.
 
@@ -455,15 +471,14 @@ def read_text(path: str | os.PathLike[str], *, kind: str) -> str | None:
     """
     name = str(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise ScheduleError(f"is a folder, not a {kind}", source=name) from None
-    except UnicodeDecodeError as err:
-        raise ScheduleError(f"is not UTF-8 text ({err.reason} at byte {err.start})", source=name) from None
     except OSError as err:
         raise ScheduleError(f"cannot be read: {err.strerror}", source=name) from None
+    return decode_text(raw, name)
 
 
 def load_schedule(path: str | Path) -> Schedule:

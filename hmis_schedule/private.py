@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from .errors import Problem, ScheduleError
-from .files import read_text
+from .files import decode_text, read_text
 from .i18n import check_language
 
 __all__ = [
@@ -261,15 +261,13 @@ def _read_secrets_file(path: Path) -> dict[str, str]:
     text = read_text(path, kind="secrets file")
     if text is None:
         raise ScheduleError("no such file", source=str(path))
-    return _secrets_file_values(text.encode("utf-8"), str(path))
+    return _secrets_file_values(text, str(path))
 
 
-def _secrets_file_values(raw: bytes, source: str) -> dict[str, str]:
-    """The checked, non-empty settings of a secrets file's bytes; errors never show a value."""
+def _secrets_file_values(text: str, source: str) -> dict[str, str]:
+    """The checked, non-empty settings of a secrets file's text; errors never show a value."""
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ScheduleError("is not UTF-8 text", source=source) from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         # tomllib's message may quote the line, which may hold a secret
         raise ScheduleError(
@@ -330,7 +328,7 @@ def secrets_file_parser(environ: Mapping[str, object]) -> Callable[[bytes], Secr
     key, url = _from_environment(environ)
 
     def parse(raw: bytes) -> Secrets:
-        from_file = _secrets_file_values(raw, source)
+        from_file = _secrets_file_values(decode_text(raw, source), source)
         secrets = _combined(key, url, from_file, source)
         for setting, variable in _SECRET_KEYS.items():
             if getattr(secrets, setting) is None:
