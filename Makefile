@@ -16,9 +16,9 @@ $(INSTALLED): pyproject.toml
 
 # The server (server.py) with gunicorn on http://127.0.0.1:8000; the schedule is
 # HMIS_SCHEDULE's file or the built-in one (see README, Configuration).
-# gunicorn.conf.py keeps private-feed tokens out of the access and error logs.
+# The package's gunicorn settings keep private-feed tokens out of the access and error logs.
 serve: $(INSTALLED)
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:8000 --workers 2 --access-logfile - server:app
+	$(BIN)/gunicorn --config python:hmis_schedule.web.gunicorn_config --bind 127.0.0.1:8000 --workers 2 --access-logfile - server:app
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -37,8 +37,8 @@ bench: $(INSTALLED)
 messages: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o hmis_schedule/locale/feed.pot .
 	$(BIN)/pybabel update -D feed -i hmis_schedule/locale/feed.pot -d hmis_schedule/locale -w 100 --no-fuzzy-matching --ignore-pot-creation-date
-	$(BIN)/pybabel extract -F translations/babel.cfg --no-location --sort-output --omit-header -o translations/web.pot .
-	$(BIN)/pybabel update -D web -i translations/web.pot -d translations -w 100 --no-fuzzy-matching --ignore-pot-creation-date
+	$(BIN)/pybabel extract -F hmis_schedule/web/translations/babel.cfg --no-location --sort-output --omit-header -o hmis_schedule/web/translations/web.pot .
+	$(BIN)/pybabel update -D web -i hmis_schedule/web/translations/web.pot -d hmis_schedule/web/translations -w 100 --no-fuzzy-matching --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

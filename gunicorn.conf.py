@@ -1,47 +1,10 @@
-"""Gunicorn settings for hmis-schedule: no private-feed token in any log line; the app loaded once.
+"""Gunicorn settings for ``make serve`` and the README's commands: the package's own, re-exported.
 
-``make serve`` and ``hmis-schedule serve`` pass this file with ``--config``;
-gunicorn also reads it by itself when started from this folder. Pass it
-(``gunicorn --config /path/to/gunicorn.conf.py server:app``) in any other
-deployment that serves private feeds.
-
-A private link's token is its password. Gunicorn writes the request line in
-its access log and the request URI in its error log when a request fails;
-:class:`RedactingLogger` runs every line of both through
-:func:`hmis_schedule.redact.redact`, so ``/private/<token>/calendar.ics``
-is logged as ``/private/[redacted]``, whatever the access log format. The
-app's own log (``hmis_schedule``: file reloads, private feeds on or off)
-goes to gunicorn's error log, redacted the same way.
+The settings live in :mod:`hmis_schedule.web.gunicorn_config`, so an
+installed wheel has them too: ``gunicorn --config
+python:hmis_schedule.web.gunicorn_config server:app`` works in any folder.
 """
 
-from __future__ import annotations
+from hmis_schedule.web.gunicorn_config import RedactingLogger, logger_class, preload_app
 
-import logging
-from typing import Any
-
-from gunicorn.glogging import Logger
-
-from hmis_schedule.redact import guard
-
-
-class RedactingLogger(Logger):  # type: ignore[misc]
-    """Gunicorn's logger with private-feed tokens taken out of the error and access logs."""
-
-    def setup(self, cfg: Any) -> None:
-        """Set gunicorn's handlers up, send the app's log to the error log, and guard them all."""
-        super().setup(cfg)
-        app = logging.getLogger("hmis_schedule")
-        app.handlers = list(self.error_log.handlers)
-        app.setLevel(self.loglevel)
-        app.propagate = False
-        guard(self.error_log, self.access_log, app)
-
-
-logger_class = RedactingLogger
-
-# Load the app once, in the master, before the workers start: a bad setting or
-# schedule file stops gunicorn with one line instead of workers failing one by
-# one, start-up notes ("private feeds are off") are logged once, and workers
-# share the loaded code. Nothing needs a reload signal: the app follows its
-# schedule, state and secrets files by itself (hmis_schedule.follow).
-preload_app = True
+__all__ = ["RedactingLogger", "logger_class", "preload_app"]

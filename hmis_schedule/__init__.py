@@ -10,7 +10,10 @@ The pipeline, one module per stage:
 - :mod:`~hmis_schedule.files`: TOML schedule files in and out;
 - :mod:`~hmis_schedule.feed` (with :mod:`~hmis_schedule.text` and
   :mod:`~hmis_schedule.vtimezone`): iCalendar feeds;
-  :mod:`~hmis_schedule.export`: every feed written to a folder.
+  :mod:`~hmis_schedule.export`: every feed written to a folder;
+- :mod:`~hmis_schedule.addresses` (public URLs) and :mod:`~hmis_schedule.record`
+  (JSON records), shared by the server, the export and the command line;
+- :mod:`~hmis_schedule.web`: the Flask app that serves it all.
 
 >>> from datetime import date
 >>> import hmis_schedule
@@ -20,13 +23,14 @@ The pipeline, one module per stage:
 ('2026-12-07T09:00:00-08:00', 'online')
 """
 
+from .addresses import Addresses, FeedFilter
 from .changes import Change, ExtraSession
 from .closures import Closure, HolidayCalendar
 from .errors import Problem, ScheduleError, SessionNotFoundError, WindowError
-from .export import session_record  # not export(): it would hide the module hmis_schedule.export
 from .facts import LANGUAGES, Contact, Crisis, Onboarding, Text
-from .feed import FeedFilter, feed_window, render_feed, render_session, session_summary
+from .feed import feed_window, render_feed, render_session, session_summary
 from .files import SCHEMA_VERSION, clackamas, from_toml, load_schedule, to_toml
+from .record import schedule_info, session_record
 from .rules import LAST, ORDINALS, Modality, Slot, Weekday, nth_weekday
 from .schedule import FeedSettings, Schedule
 from .session import Session, Status
@@ -36,6 +40,7 @@ __all__ = [
     "LAST",
     "ORDINALS",
     "SCHEMA_VERSION",
+    "Addresses",
     "Change",
     "Closure",
     "Contact",
@@ -63,6 +68,7 @@ __all__ = [
     "nth_weekday",
     "render_feed",
     "render_session",
+    "schedule_info",
     "session_record",
     "session_summary",
     "to_toml",

@@ -44,6 +44,7 @@ from babel.dates import format_time
 
 from . import __version__, clock
 from . import edit as editing
+from .addresses import private_path
 from .errors import ScheduleError, WindowError
 from .facts import LANGUAGES
 from .feed import add_months, feed_window, render_feed
@@ -56,15 +57,15 @@ from .private import (
     TEAMS_URL_ENV,
     issue_token,
     load_secrets,
-    private_path,
 )
+from .record import session_record
 from .rules import Modality
 from .schedule import Schedule
 from .session import Session
 from .state import STATE_FILE_ENV, revoke, state_path
 from .text import long_date, session_location, session_reason, session_summary
 
-__all__ = ["FILE_ENV", "READ_ONLY", "cli", "gunicorn_argv", "main", "session_json"]
+__all__ = ["FILE_ENV", "READ_ONLY", "cli", "gunicorn_argv", "main"]
 
 FILE_ENV = "HMIS_SCHEDULE"
 """The environment variable naming the schedule file."""
@@ -226,35 +227,6 @@ def _now() -> datetime:
 # -- output ----------------------------------------------------------------------
 
 
-def session_json(session: Session, schedule: Schedule, lang: str = "en") -> dict[str, Any]:
-    """One session as JSON-ready data for scripts: times in the schedule's zone, status and reason.
-
-    >>> from hmis_schedule import clackamas
-    >>> s = clackamas()
-    >>> labor_day = s.sessions_between(date(2026, 9, 7), date(2026, 9, 8))[0]
-    >>> data = session_json(labor_day, s)
-    >>> data["start"], data["status"], data["reason"]
-    ('2026-09-07T09:00:00-07:00', 'cancelled', 'Labor Day')
-    """
-    return {
-        "uid": session.uid,
-        "slot": session.slot_id,
-        "date": session.day.isoformat(),
-        "start": session.start.isoformat(),
-        "end": session.end.isoformat(),
-        "modality": session.modality.value,
-        "location": session.location,
-        "room": session.room,
-        "notes": session.notes,
-        "status": session.status.value,
-        "reason": session.reason,
-        "original_date": session.original_date.isoformat(),
-        "moved": session.moved,
-        "sequence": session.sequence,
-        "summary": session_summary(session, schedule, lang),
-    }
-
-
 def _print_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -309,7 +281,7 @@ def next_command(
         after = after.replace(tzinfo=schedule.zone)
     session = schedule.next_session(after, modality=modality)
     if fmt == "json":
-        _print_json(None if session is None else session_json(session, schedule, lang))
+        _print_json(None if session is None else session_record(session, schedule, lang=lang))
         return
     if session is None:
         click.echo(translations(lang, "cli").gettext("No session is planned in the next ten years."))
@@ -376,7 +348,7 @@ def list_command(
                 "timezone": schedule.timezone,
                 "from": first.isoformat(),
                 "to": last.isoformat(),
-                "sessions": [session_json(s, schedule, lang) for s in sessions],
+                "sessions": [session_record(s, schedule, lang=lang) for s in sessions],
             }
         )
         return
@@ -647,27 +619,24 @@ def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -
     click.echo(f"Exported {len(paths)} files to {folder} (feeds, one calendar per session, sessions.json).")
 
 
-def gunicorn_argv(*, host: str, port: int, workers: int, root: Path) -> list[str]:
-    """The command that serves ``server:app`` from ``root`` with gunicorn and ``root/gunicorn.conf.py``.
+GUNICORN_CONFIG = "python:hmis_schedule.web.gunicorn_config"
+"""Gunicorn's settings, from the installed package (no private-feed token in its logs)."""
+WSGI_APP = "hmis_schedule.web:app_from_environment()"
+"""The app gunicorn serves: built from the environment by the installed package."""
 
-    The configuration keeps private-feed tokens out of gunicorn's logs.
 
-    >>> gunicorn_argv(host="127.0.0.1", port=8000, workers=2, root=Path("/srv/app"))[2:]  # doctest: +NORMALIZE_WHITESPACE
-    ['gunicorn', '--config', '/srv/app/gunicorn.conf.py', '--bind', '127.0.0.1:8000', '--workers', '2',
-     '--chdir', '/srv/app', 'server:app']
+def gunicorn_argv(*, host: str, port: int, workers: int) -> list[str]:
+    """The command that serves the installed package's app with gunicorn and its settings, from any folder.
+
+    >>> gunicorn_argv(host="127.0.0.1", port=8000, workers=2)[2:]  # doctest: +NORMALIZE_WHITESPACE
+    ['gunicorn', '--config', 'python:hmis_schedule.web.gunicorn_config', '--bind', '127.0.0.1:8000',
+     '--workers', '2', 'hmis_schedule.web:app_from_environment()']
     """
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return [
-        sys.executable, "-m", "gunicorn", "--config", str(root / "gunicorn.conf.py"), "--bind", bind,
-        "--workers", str(workers), "--chdir", str(root), "server:app",
+        sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG, "--bind", bind,
+        "--workers", str(workers), WSGI_APP,
     ]
-
-
-def _server_root() -> Path:
-    for folder in (Path(__file__).resolve().parent.parent, Path.cwd()):
-        if (folder / "server.py").is_file():
-            return folder
-    _fail("server.py was not found: run `hmis-schedule serve` from the project's folder")
 
 
 @cli.command()
@@ -693,7 +662,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, file: Path | N
     else:
         load_schedule(path)
         env[FILE_ENV] = str(path.resolve())
-    argv = gunicorn_argv(host=host, port=port, workers=workers, root=_server_root())
+    argv = gunicorn_argv(host=host, port=port, workers=workers)
     click.echo(f"Serving {path or 'the built-in schedule'} at http://{host}:{port}/ (Ctrl+C stops).", err=True)
     sys.stdout.flush()
     os.execvpe(argv[0], argv, env)

@@ -33,88 +33,14 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from .addresses import FEED_FILES, page_url, session_file
 from .errors import ScheduleError
-from .facts import DEFAULT_LANGUAGE, LANGUAGES
-from .feed import FeedFilter, feed_window, page_url, render_feed, render_session, session_path
-from .i18n import check_language
+from .facts import LANGUAGES
+from .feed import feed_window, render_feed, render_session
+from .record import session_record
 from .schedule import Schedule
-from .session import Session
-from .text import session_location, session_reason, session_summary
 
-__all__ = ["FEED_FILES", "export", "session_record", "write_atomic"]
-
-FEED_FILES = {
-    FeedFilter.ALL: "calendar.ics",
-    FeedFilter.ONLINE: "calendar/online.ics",
-    FeedFilter.IN_PERSON: "calendar/in-person.ics",
-}
-"""Where each feed goes, relative to the export folder (Spanish: under ``es/``)."""
-
-
-def session_record(
-    session: Session, schedule: Schedule, *, base_url: str = "", lang: str = "en", static: bool = False
-) -> dict[str, object]:
-    """One session as a JSON-ready record.
-
-    Parameters
-    ----------
-    session, schedule:
-        The session and its schedule.
-    base_url:
-        The public https root without a trailing slash, for ``ics_url``.
-    lang:
-        The language of ``summary``, ``reason`` and ``location``, and of the
-        calendar ``ics_url`` leads to.
-    static:
-        ``ics_url`` leads to the file :func:`export` writes (Spanish under
-        ``es/``) instead of the server's route (Spanish with ``?lang=es``).
-
-    Returns
-    -------
-    A dict with ``uid``, ``slot``, ``start`` and ``end`` (ISO 8601 with the
-    offset), ``modality``, ``location`` (full), ``room``, ``status``,
-    ``reason`` (as people read it, e.g. "Labor Day - county offices closed"),
-    ``sequence``, ``summary``, ``notes``, ``original_date``, ``ics_url``.
-
-    >>> from hmis_schedule import clackamas
-    >>> s = clackamas()
-    >>> record = session_record(s.session(f"first-monday-20260907@{s.uid_domain}"), s,
-    ...                         base_url="https://hmis.example.org")
-    >>> record["start"], record["status"], record["reason"]
-    ('2026-09-07T09:00:00-07:00', 'cancelled', 'Labor Day - county offices closed')
-    >>> record["ics_url"]
-    'https://hmis.example.org/sessions/first-monday-20260907@hmis-training.clackamas.us.ics'
-    >>> spanish = dict(base_url="https://hmis.example.org", lang="es")
-    >>> session_record(s.session(record["uid"]), s, **spanish)["ics_url"]
-    'https://hmis.example.org/sessions/first-monday-20260907@hmis-training.clackamas.us.ics?lang=es'
-    >>> session_record(s.session(record["uid"]), s, **spanish, static=True)["ics_url"]
-    'https://hmis.example.org/es/sessions/first-monday-20260907@hmis-training.clackamas.us.ics'
-    """
-    check_language(lang)
-    return {
-        "uid": session.uid,
-        "slot": session.slot_id,
-        "start": session.start.isoformat(),
-        "end": session.end.isoformat(),
-        "modality": session.modality.value,
-        "location": session_location(session, lang),
-        "room": session.room,
-        "status": session.status.value,
-        "reason": session_reason(session, schedule, lang),
-        "sequence": session.sequence,
-        "summary": session_summary(session, schedule, lang),
-        "notes": session.notes,
-        "original_date": session.original_date.isoformat(),
-        "ics_url": base_url + _session_ics_path(session.uid, lang, static=static),
-    }
-
-
-def _session_ics_path(uid: str, lang: str, *, static: bool) -> str:
-    path = session_path(uid)
-    if lang == DEFAULT_LANGUAGE:
-        return path
-    return f"/{lang}{path}" if static else f"{path}?lang={lang}"
-
+__all__ = ["export", "write_atomic"]
 
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename; ``False`` if it held them already.
@@ -145,13 +71,6 @@ def write_atomic(path: Path, data: bytes) -> bool:
         Path(temp).unlink(missing_ok=True)
         raise
     return True
-
-
-def _session_file(uid: str) -> str:
-    name = session_path(uid).lstrip("/")
-    if "/" in name[len("sessions/") :] or "\\" in name or name.startswith("sessions/."):
-        raise ScheduleError(f"uid {uid!r} cannot be a file name", field="uid")
-    return name
 
 
 def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: str = "") -> list[Path]:
@@ -203,10 +122,9 @@ def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: 
                 (prefix + name, render_feed(schedule, today=today, lang=lang, filter=chosen, base_url=base_url))
             )
     for lang in LANGUAGES:
-        prefix = "" if lang == DEFAULT_LANGUAGE else f"{lang}/"
         for session in sessions:
             body = render_session(schedule, session.uid, lang=lang, base_url=base_url)
-            files.append((prefix + _session_file(session.uid), body))
+            files.append((session_file(session.uid, lang), body))
     for lang in LANGUAGES:
         prefix = "" if lang == "en" else f"{lang}/"
         document = {

@@ -21,8 +21,7 @@ form they all read alike:
   escaped by :class:`IcsText`; lines are folded at 75 octets by
   :func:`fold_line` (never inside a UTF-8 character or an escape), CRLF ends.
 
-The URL paths match the server's routes (:data:`FEED_PATHS`,
-:func:`session_path`), and the static export (:mod:`hmis_schedule.export`).
+Addresses in events (the page's URL) come from :mod:`hmis_schedule.addresses`.
 
 >>> from datetime import date
 >>> from hmis_schedule import clackamas
@@ -36,12 +35,12 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
 
 from icalendar import Calendar, Conference, Event, vDuration, vText
 from icalendar.enums import STATUS, TRANSP
 
-from .errors import ScheduleError, WindowError
+from .addresses import FeedFilter, feed_filter, page_url
+from .errors import WindowError
 from .i18n import check_language
 from .private import check_join_url
 from .rules import Modality
@@ -58,103 +57,24 @@ from .text import (
 from .vtimezone import ZoneRules, zone_rules
 
 __all__ = [
-    "FEED_PATHS",
     "PRODID",
-    "FeedFilter",
     "IcsText",
     "add_months",
     "clean_text",
     "escape_text",
     "feed_calendar",
-    "feed_filter",
-    "feed_path",
     "feed_window",
     "fold_line",
-    "page_url",
     "render_feed",
     "render_session",
     "session_calendar",
     "session_event",
-    "session_path",
     "session_summary",
     "to_ics",
 ]
 
 PRODID = "-//hmis-schedule//Training schedule feed//EN"
 """The fixed product identifier of every feed."""
-
-
-class FeedFilter(StrEnum):
-    """Which sessions a feed holds."""
-
-    ALL = "all"
-    ONLINE = "online"
-    IN_PERSON = "in_person"
-
-    @property
-    def modality(self) -> Modality | None:
-        """The modality this filter keeps, or ``None`` for all sessions."""
-        return None if self is FeedFilter.ALL else Modality(self.value)
-
-
-FEED_PATHS = {
-    FeedFilter.ALL: "/calendar.ics",
-    FeedFilter.ONLINE: "/calendar/online.ics",
-    FeedFilter.IN_PERSON: "/calendar/in-person.ics",
-}
-"""The URL path of each feed on the server (Spanish: add ``?lang=es``)."""
-
-
-def feed_filter(value: FeedFilter | str) -> FeedFilter:
-    """``value`` as a :class:`FeedFilter`; ``"in-person"`` (as in URLs) is accepted too.
-
-    Raises
-    ------
-    ScheduleError
-        For anything else, listing the choices (field ``filter``).
-
-    >>> feed_filter("in-person")
-    <FeedFilter.IN_PERSON: 'in_person'>
-    """
-    if isinstance(value, FeedFilter):
-        return value
-    if isinstance(value, str):
-        try:
-            return FeedFilter(value.replace("-", "_"))
-        except ValueError:
-            pass
-    raise ScheduleError(f"unknown filter {value!r}", field="filter", choices=[f.value for f in FeedFilter])
-
-
-def feed_path(filter: FeedFilter | str = FeedFilter.ALL, lang: str = "en") -> str:
-    """The server path of a feed, with ``?lang=`` for a language other than English.
-
-    >>> feed_path("online", "es")
-    '/calendar/online.ics?lang=es'
-    """
-    path = FEED_PATHS[feed_filter(filter)]
-    return path if check_language(lang) == "en" else f"{path}?lang={lang}"
-
-
-def session_path(uid: str) -> str:
-    """The server path of one session's calendar.
-
-    >>> session_path("first-monday-20261207@hmis.example.org")
-    '/sessions/first-monday-20261207@hmis.example.org.ics'
-    """
-    return f"/sessions/{uid}.ics"
-
-
-def page_url(schedule: Schedule, base_url: str = "") -> str:
-    """The public page of the schedule: its ``url`` if set, else ``base_url + "/"`` (``""`` if neither).
-
-    >>> from hmis_schedule import clackamas
-    >>> page_url(clackamas(), "https://hmis.example.org")
-    'https://hmis.example.org/'
-    """
-    if schedule.url:
-        return schedule.url
-    return f"{base_url}/" if base_url else ""
 
 
 # -- windows ----------------------------------------------------------------

@@ -109,13 +109,14 @@ def openapi_spec(base_url: str = "") -> dict[str, Any]:
     session = {
         "type": "object",
         "required": [
-            "uid", "slot", "start", "end", "modality", "location", "room",
-            "status", "reason", "sequence", "summary", "notes", "original_date", "ics_url",
+            "uid", "slot", "date", "start", "end", "modality", "location", "room",
+            "status", "reason", "sequence", "summary", "notes", "original_date", "moved", "ics_url",
         ],
         "additionalProperties": False,
         "properties": {
             "uid": {"type": "string", "description": "Stable id: slot, planned date and domain."},
             "slot": {"type": "string"},
+            "date": {**day, "description": "The day it takes place, in the schedule's time zone."},
             "start": {"type": "string", "format": "date-time"},
             "end": {"type": "string", "format": "date-time"},
             "modality": {"type": "string", "enum": [m.value for m in Modality]},
@@ -127,6 +128,7 @@ def openapi_spec(base_url: str = "") -> dict[str, Any]:
             "summary": {"type": "string"},
             "notes": {"type": "string"},
             "original_date": {**day, "description": "The date first planned (a moved session keeps it)."},
+            "moved": {"type": "boolean", "description": "Whether it takes place at another date or time than planned."},
             "ics_url": {"type": "string", "format": "uri"},
         },
     }  # fmt: skip

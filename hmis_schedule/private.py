@@ -30,8 +30,6 @@ the public feeds. People who finished the LMS get a *private link* instead,
 ('Agency X - Alice', '2026-12-31')
 >>> read_token(key, token, now=datetime(2027, 1, 1, tzinfo=UTC)) is None  # expired
 True
->>> private_path(token, "online", "es") == f"/private/{token}/online.ics?lang=es"
-True
 """
 
 from __future__ import annotations
@@ -50,14 +48,12 @@ from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from .errors import Problem, ScheduleError
 from .files import decode_text, read_text
-from .i18n import check_language
 
 __all__ = [
     "DEFAULT_DAYS",
     "MAX_DAYS",
     "MAX_LABEL",
     "MIN_KEY_LENGTH",
-    "PRIVATE_FEED_NAMES",
     "SECRETS_FILE_ENV",
     "SECRET_KEY_ENV",
     "TEAMS_URL_ENV",
@@ -68,7 +64,6 @@ __all__ = [
     "check_secret_key",
     "issue_token",
     "load_secrets",
-    "private_path",
     "read_token",
     "secrets_file_parser",
 ]
@@ -92,9 +87,6 @@ MAX_TOKEN = 512
 """Longer tokens are refused before any cryptography."""
 MAX_JOIN_URL = 2048
 """The longest join URL accepted, in characters."""
-
-PRIVATE_FEED_NAMES = {"all": "calendar.ics", "online": "online.ics"}
-"""The file name of each private feed under ``/private/<token>/``, by feed filter."""
 
 _SALT = "hmis-schedule private feed link"
 _SKEW = timedelta(minutes=5)  # a token issued on a machine whose clock is a little ahead still works
@@ -508,21 +500,3 @@ def read_token(secret_key: str, token: object, *, now: datetime) -> Grant | None
     if issued > moment + _SKEW or moment >= expires:
         return None
     return Grant(label=label, issued=issued, expires=expires)
-
-
-def private_path(token: str, filter: str = "all", lang: str = "en") -> str:
-    """The server path of a private feed: ``/private/<token>/calendar.ics`` (or ``online.ics``), ``?lang=``.
-
-    Raises
-    ------
-    ScheduleError
-        For a filter other than ``"all"`` and ``"online"``, or an unknown language.
-
-    >>> private_path("TOKEN")
-    '/private/TOKEN/calendar.ics'
-    """
-    name = PRIVATE_FEED_NAMES.get(str(filter))
-    if name is None:
-        raise ScheduleError(f"unknown filter {filter!r}", field="filter", choices=list(PRIVATE_FEED_NAMES))
-    path = f"/private/{token}/{name}"
-    return path if check_language(lang) == "en" else f"{path}?lang={lang}"

@@ -50,8 +50,7 @@ from babel.dates import format_date
 from werkzeug.serving import BaseWSGIServer, make_server
 
 import hmis_schedule
-import server
-from hmis_schedule import Modality
+from hmis_schedule import Modality, web
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -150,7 +149,7 @@ def sites(clock: FrozenClock) -> Iterator[dict[str, LiveServer]]:
     """The app, an allowed county site and a site not allowed to frame the widget."""
     county = LiveServer(host_site)
     other = LiveServer(host_site)
-    app = server.create_app({"NOW": clock, "HMIS_BASE_URL": "", "HMIS_EMBED_ORIGINS": county.origin})
+    app = web.create_app({"NOW": clock, "HMIS_BASE_URL": "", "HMIS_EMBED_ORIGINS": county.origin})
     served = {"app": LiveServer(app), "county": county, "other": other}
     yield served
     for live in served.values():

@@ -28,9 +28,10 @@ from click.testing import CliRunner, Result
 import hmis_schedule
 from hmis_schedule import Status, load_schedule
 from hmis_schedule import cli as cli_module
-from hmis_schedule.cli import READ_ONLY, cli, gunicorn_argv, session_json
+from hmis_schedule.cli import READ_ONLY, cli, gunicorn_argv
 from hmis_schedule.feed import render_feed
 from hmis_schedule.files import builtin_text
+from hmis_schedule.record import session_record
 from hmis_schedule.session import session_uid
 from hmis_schedule.text import long_date, session_summary
 
@@ -106,7 +107,7 @@ def test_next_as_json_after_a_given_date(clackamas: hmis_schedule.Schedule) -> N
     assert expected is not None
     result = run("next", "--after", "2027-01-01", "--format", "json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == session_json(expected, clackamas)
+    assert json.loads(result.stdout) == session_record(expected, clackamas)
 
 
 def test_next_when_nothing_is_planned_says_so(tmp_path: Path) -> None:
@@ -132,10 +133,10 @@ def test_list_json_gives_every_session_of_the_inclusive_dates_with_status_and_re
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     expected = clackamas.sessions_between(date(2026, 9, 1), date(2026, 10, 13))
-    assert data["sessions"] == [session_json(s, clackamas) for s in expected]
+    assert data["sessions"] == [session_record(s, clackamas) for s in expected]
     assert data["sessions"][-1]["date"] == "2026-10-12"  # the --to date is included
     labor_day = next(s for s in data["sessions"] if s["date"] == "2026-09-07")
-    assert (labor_day["status"], labor_day["reason"]) == ("cancelled", "Labor Day")
+    assert (labor_day["status"], labor_day["reason"]) == ("cancelled", "Labor Day - county offices closed")
 
 
 def test_list_table_shows_times_in_the_schedules_zone_and_cancellations(clackamas: hmis_schedule.Schedule) -> None:
@@ -426,8 +427,8 @@ def test_serve_becomes_gunicorn_serving_server_app_with_the_file(
     assert isinstance(result.exception, Exec)
     [(file, args, env)] = exec_calls
     assert file == sys.executable
-    assert args == gunicorn_argv(host="127.0.0.1", port=8123, workers=3, root=ROOT)
-    assert args[-1] == "server:app" and args[args.index("--chdir") + 1] == str(ROOT)
+    assert args == gunicorn_argv(host="127.0.0.1", port=8123, workers=3)
+    assert args[-1] == "hmis_schedule.web:app_from_environment()" and "--chdir" not in args
     assert env["HMIS_SCHEDULE"] == str(schedule_file.resolve())
 
 
@@ -467,7 +468,7 @@ def test_as_a_subprocess_list_json_matches_the_library(clackamas: hmis_schedule.
     done = program("list", "--from", "2027-01-01", "--to", "2027-06-30", "--format", "json")
     assert done.returncode == 0, done.stderr
     expected = clackamas.sessions_between(date(2027, 1, 1), date(2027, 7, 1))
-    assert json.loads(done.stdout)["sessions"] == [session_json(s, clackamas) for s in expected]
+    assert json.loads(done.stdout)["sessions"] == [session_record(s, clackamas) for s in expected]
 
 
 def test_as_a_subprocess_edits_and_errors(schedule_file: Path) -> None:
@@ -555,10 +556,10 @@ def test_serve_answers_healthz_on_loopback(served: tuple[int, subprocess.Popen[b
         assert feed.walk("VEVENT")[0]["UID"].endswith("@" + schedule.uid_domain)
 
 
-def test_session_json_round_trips_the_session_fields(clackamas: hmis_schedule.Schedule) -> None:
+def test_session_records_round_trip_the_session_fields(clackamas: hmis_schedule.Schedule) -> None:
     moved = clackamas.sessions_between(date(2027, 1, 1), date(2027, 1, 31))
     for session in moved:
-        data = session_json(session, clackamas)
+        data = session_record(session, clackamas)
         assert datetime.fromisoformat(data["start"]) == session.start
         assert datetime.fromisoformat(data["end"]) - datetime.fromisoformat(data["start"]) == session.duration
         assert data["uid"] == session.uid and timedelta(0) < session.duration

@@ -13,8 +13,10 @@ import pytest
 from feed_readers import expected, read_icalendar
 
 from hmis_schedule import Schedule, ScheduleError
-from hmis_schedule.export import FEED_FILES, export, session_record, write_atomic
-from hmis_schedule.feed import FeedFilter, feed_path, feed_window, render_feed, render_session, session_path
+from hmis_schedule.addresses import FEED_FILES, FeedFilter, feed_path, session_path
+from hmis_schedule.export import export, write_atomic
+from hmis_schedule.feed import feed_window, render_feed, render_session
+from hmis_schedule.record import session_record
 
 TODAY = date(2026, 11, 23)
 BASE = "https://hmis.example.org"

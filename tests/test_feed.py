@@ -34,18 +34,15 @@ from hmis_schedule import (
     SessionNotFoundError,
     WindowError,
 )
+from hmis_schedule.addresses import FeedFilter, feed_filter, feed_path, session_path
 from hmis_schedule.feed import (
     PRODID,
-    FeedFilter,
     add_months,
     clean_text,
-    feed_filter,
-    feed_path,
     feed_window,
     fold_line,
     render_feed,
     render_session,
-    session_path,
     session_summary,
 )
 from hmis_schedule.i18n import LOCALE_DIR

@@ -32,7 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hmis_schedule
-from hmis_schedule.feed import FeedFilter, clean_text, page_url, render_feed
+from hmis_schedule.addresses import FeedFilter, page_url
+from hmis_schedule.feed import clean_text, render_feed
 from hmis_schedule.text import session_description, session_location, session_summary
 
 TODAY = date(2026, 11, 23)

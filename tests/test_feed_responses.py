@@ -1,4 +1,4 @@
-"""The whole-answer cache of warm public feeds (``server.FeedResponses``), through Flask's test client.
+"""The whole-answer cache of warm public feeds (``hmis_schedule.web.middleware.FeedResponses``), through Flask's test client.
 
 A warm feed request is answered without entering Flask; these tests hold it
 to giving exactly the answer Flask gives (the oracle: a fresh app that has
@@ -18,7 +18,9 @@ import pytest
 from flask import Flask
 
 import hmis_schedule
-import server
+from hmis_schedule import web
+from hmis_schedule.follow import Reading
+from hmis_schedule.source import Fixed, Loaded
 
 ZONE = ZoneInfo("America/Los_Angeles")
 FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)
@@ -42,21 +44,19 @@ class Clock:
         return self.moment
 
 
-class Switchable(server.ScheduleProvider):
-    """A provider whose schedule a test replaces, as a reload would."""
+class Switchable(Fixed[Loaded]):
+    """A schedule source whose schedule a test replaces, as a reload would."""
 
     def __init__(self, schedule: hmis_schedule.Schedule) -> None:
-        super().__init__(schedule, "test")
-        self.loaded = server.Loaded(schedule, schedule.version, "test")
+        self.loaded = Loaded.of(schedule, "test")
 
-    @property
-    def current(self) -> server.Loaded:
-        return self.loaded
+    def reading(self) -> Reading[Loaded]:
+        return Reading(self.loaded)
 
 
 def make_app(clock: Clock | None = None, **config: Any) -> tuple[Flask, list[str]]:
     """An app and the list of requests that reached Flask's routing."""
-    app = server.create_app({"NOW": clock or (lambda: FROZEN), "HMIS_BASE_URL": "", **config})
+    app = web.create_app({"NOW": clock or (lambda: FROZEN), "HMIS_BASE_URL": "", **config})
     reached: list[str] = []
 
     @app.before_request
@@ -115,11 +115,11 @@ def test_anything_that_decides_the_answer_asks_flask_again(change: str) -> None:
     elif change == "query":
         url = "/calendar.ics?lang=es"
     else:
-        provider.loaded = server.Loaded(OTHER, OTHER.version, "test")
+        provider.loaded = Loaded.of(OTHER, "test")
     changed = answer(app, url, **kwargs)
     assert len(reached) == 2
     fresh, _ = make_app(
-        lambda: clock.moment, HMIS_SCHEDULE=server.ScheduleProvider(provider.current.schedule, "t")
+        lambda: clock.moment, HMIS_SCHEDULE=provider.loaded.schedule
     )
     assert changed == answer(fresh, url, **kwargs)
     assert changed != answer(make_app()[0], "/calendar.ics")
@@ -209,7 +209,7 @@ def test_a_new_schedule_is_not_answered_with_the_old_304() -> None:
     app, reached = make_app(HMIS_SCHEDULE=provider)
     etag, _ = _validators(app)
     assert answer(app, "/calendar.ics", headers={"If-None-Match": etag})[0] == 304
-    provider.loaded = server.Loaded(OTHER, OTHER.version, "test")
+    provider.loaded = Loaded.of(OTHER, "test")
     status, headers, _ = answer(app, "/calendar.ics", headers={"If-None-Match": etag})
     assert status == 200 and dict(headers)["ETag"] != etag
     assert len(reached) == 3  # the new schedule's answer came from Flask

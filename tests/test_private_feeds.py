@@ -30,11 +30,12 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import hmis_schedule
-import server
-from hmis_schedule import Modality, feed, private, state
+from hmis_schedule import Modality, feed, private, state, web
 from hmis_schedule.cli import cli
 from hmis_schedule.files import builtin_text
+from hmis_schedule.openapi import openapi_spec
 from hmis_schedule.redact import RedactFilter, guard, redact
+from hmis_schedule.web import gunicorn_config
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONE = ZoneInfo("America/Los_Angeles")
@@ -64,7 +65,7 @@ def make_app(schedule: object = SCHEDULE, **config: object) -> Flask:
         "HMIS_STATE_FILE": "",
     }
     settings.update(config)
-    return server.create_app(settings)
+    return web.create_app(settings)
 
 
 APP = make_app()
@@ -182,7 +183,7 @@ def test_a_bad_join_url_is_refused_without_showing_it(url: str, tmp_path: Path) 
         private.load_secrets({"HMIS_SECRETS_FILE": str(file)})
     assert caught.value.field == "teams_url" and str(file) in str(caught.value)
     assert MARKER not in str(caught.value)
-    with pytest.raises(server.ConfigError) as config:
+    with pytest.raises(web.ConfigError) as config:
         make_app(HMIS_TEAMS_URL=url)
     assert str(config.value).startswith("HMIS_TEAMS_URL: ") and MARKER not in str(config.value)
 
@@ -199,7 +200,7 @@ def test_a_bad_join_url_is_refused_without_showing_it(url: str, tmp_path: Path) 
 def test_a_bad_secrets_file_names_the_file_and_setting(tmp_path: Path, text: str, field: str) -> None:
     file = tmp_path / "secrets.toml"
     file.write_text(text, encoding="utf-8")
-    with pytest.raises(server.ConfigError) as caught:
+    with pytest.raises(web.ConfigError) as caught:
         make_app(HMIS_SECRET_KEY="", HMIS_TEAMS_URL="", HMIS_SECRETS_FILE=str(file))
     message = str(caught.value)
     assert message.startswith(f"HMIS_SECRETS_FILE: {file}: {field}")
@@ -272,7 +273,7 @@ def test_a_private_feed_is_never_kept_by_shared_caches_nor_sends_a_referrer() ->
 
 def test_the_private_routes_read_their_documented_parameters() -> None:
     client = APP.test_client()
-    for path, item in server.openapi_spec(BASE)["paths"].items():
+    for path, item in openapi_spec(BASE)["paths"].items():
         if "{token}" not in path:
             continue
         for parameter in item["get"]["parameters"]:
@@ -760,11 +761,11 @@ def test_serve_and_make_serve_use_the_redacting_gunicorn_config(
     monkeypatch.setattr(hmis_schedule.cli.os, "execvpe", fake_exec)
     result = CliRunner().invoke(cli, ["serve"], env=env)
     assert result.exit_code == 0 and len(calls) == 1
-    config = Path(calls[0][calls[0].index("--config") + 1])
-    assert config == ROOT / "gunicorn.conf.py" and config.is_file()
-    assert "logger_class = RedactingLogger" in config.read_text(encoding="utf-8")
+    config = calls[0][calls[0].index("--config") + 1]
+    assert config == "python:hmis_schedule.web.gunicorn_config"
+    assert gunicorn_config.logger_class is gunicorn_config.RedactingLogger
     serve_target = (ROOT / "Makefile").read_text(encoding="utf-8").split("\nserve:", 1)[1].split("\n\n", 1)[0]
-    assert "--config gunicorn.conf.py" in serve_target
+    assert "--config python:hmis_schedule.web.gunicorn_config" in serve_target
 
 
 def test_serve_refuses_bad_secrets_before_starting(

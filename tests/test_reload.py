@@ -34,8 +34,7 @@ import gunicorn
 import pytest
 
 import hmis_schedule
-import server
-from hmis_schedule import feed, private, state
+from hmis_schedule import feed, private, state, web
 from hmis_schedule.files import builtin_text, load_schedule
 from hmis_schedule.follow import FileFollower
 
@@ -240,7 +239,7 @@ def schedule_file(tmp_path: Path) -> Path:
 
 
 def make_app(path: Path, clock: Clock, **config: object) -> Any:
-    return server.create_app(
+    return web.create_app(
         {"NOW": lambda: FROZEN, "HMIS_BASE_URL": "", "HMIS_SCHEDULE": str(path), "MONOTONIC": clock,
          "HMIS_SECRET_KEY": "", "HMIS_TEAMS_URL": "", "HMIS_SECRETS_FILE": "", "HMIS_STATE_FILE": "", **config}
     )  # fmt: skip
@@ -325,7 +324,7 @@ def test_a_broken_state_file_keeps_the_last_revocations_and_degrades_health(sche
 
 def test_a_bad_state_file_at_start_stops_the_app(schedule_file: Path) -> None:
     state.state_path(schedule_file).write_text("revoked = 1\n", encoding="utf-8")
-    with pytest.raises(server.ConfigError) as caught:
+    with pytest.raises(web.ConfigError) as caught:
         make_app(schedule_file, Clock(), HMIS_SECRET_KEY=KEY, HMIS_TEAMS_URL=JOIN)
     assert str(caught.value).startswith("HMIS_STATE_FILE: ") and "revoked:" in str(caught.value)
 
@@ -556,8 +555,8 @@ def test_gunicorn_follows_the_file_under_load_without_an_error(served: Served) -
 @pytest.mark.parametrize("value", ["soon", "-1", "nan", "99999"])
 def test_a_bad_reload_interval_is_refused_naming_it(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HMIS_RELOAD_INTERVAL", value)
-    with pytest.raises(server.ConfigError) as caught:
-        server.create_app()
+    with pytest.raises(web.ConfigError) as caught:
+        web.create_app()
     assert str(caught.value).startswith("HMIS_RELOAD_INTERVAL: ")
 
 

@@ -34,8 +34,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
 import hmis_schedule
-import server
-from hmis_schedule import feed
+from hmis_schedule import feed, web
+from hmis_schedule.openapi import openapi_spec
 
 ZONE = ZoneInfo("America/Los_Angeles")
 FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)  # a Thursday
@@ -44,7 +44,7 @@ EXAMPLES = int(os.environ.get("HMIS_FUZZ_EXAMPLES") or (150 if os.environ.get("C
 MINIMUM_IN_CI = 1_000
 WINDOW = ("from", "to")
 
-APP = server.create_app({"NOW": lambda: FROZEN, "HMIS_BASE_URL": ""})
+APP = web.create_app({"NOW": lambda: FROZEN, "HMIS_BASE_URL": ""})
 schema = schemathesis.openapi.from_wsgi("/openapi.json", APP)
 schema.config.generation.update(max_examples=EXAMPLES)
 
@@ -53,7 +53,7 @@ SENT: Counter[str] = Counter()
 # every documented operation but the one serving the description, which Schemathesis leaves out
 OPERATIONS = {
     f"{method.upper()} {path}"
-    for path, item in server.openapi_spec()["paths"].items()
+    for path, item in openapi_spec()["paths"].items()
     for method in item
     if path != "/openapi.json"
 }

@@ -17,8 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import hmis_schedule
-import server
-from hmis_schedule import feed
+from hmis_schedule import feed, web
+from hmis_schedule.web.feeds import FEEDS
 
 ZONE = ZoneInfo("America/Los_Angeles")
 FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)  # a Thursday, after the schedule last changed
@@ -52,7 +52,7 @@ class BufferedClient(FlaskClient):
 
 
 def make_app(now: datetime = FROZEN, **config: object) -> Flask:
-    app = server.create_app({"NOW": lambda: now, "HMIS_BASE_URL": "", **config})
+    app = web.create_app({"NOW": lambda: now, "HMIS_BASE_URL": "", **config})
     app.test_client_class = BufferedClient
     return app
 
@@ -88,7 +88,7 @@ def test_head_has_the_headers_of_get_and_no_body(client: FlaskClient, url: str) 
 def test_feed_is_the_library_rendering_for_today(client: FlaskClient, url: str, lang: str) -> None:
     response = client.get(f"{url}?lang={lang}")
     expected = feed.render_feed(
-        SCHEDULE, today=FROZEN.date(), lang=lang, filter=server.FEEDS[url], base_url="http://localhost"
+        SCHEDULE, today=FROZEN.date(), lang=lang, filter=FEEDS[url], base_url="http://localhost"
     )
     assert response.data == expected
     assert response.headers["Content-Disposition"].startswith("inline; filename=")
@@ -134,7 +134,7 @@ def test_healthz_reports_the_schedule_version(client: FlaskClient) -> None:
 
 def test_the_provider_hands_out_the_schedule() -> None:
     app = make_app()
-    assert app.extensions["hmis"].schedule == SCHEDULE
+    assert app.extensions["hmis"].value.schedule == SCHEDULE
     assert app.extensions["hmis"].error is None
 
 
@@ -219,7 +219,7 @@ def test_a_warm_request_renders_nothing(monkeypatch: pytest.MonkeyPatch) -> None
 @pytest.mark.parametrize("days", [1, 30])
 def test_a_new_day_renders_the_feed_for_that_day(days: int) -> None:
     now = [FROZEN]
-    app = server.create_app({"NOW": lambda: now[0]})
+    app = web.create_app({"NOW": lambda: now[0]})
     client = app.test_client()
     first = client.get("/calendar.ics")
     now[0] = FROZEN + timedelta(days=days)
@@ -235,7 +235,7 @@ def test_a_new_day_renders_the_feed_for_that_day(days: int) -> None:
 
 def test_the_page_changes_when_the_next_session_starts() -> None:
     now = [FROZEN]
-    client = server.create_app({"NOW": lambda: now[0]}).test_client()
+    client = web.create_app({"NOW": lambda: now[0]}).test_client()
     nxt = SCHEDULE.next_session(FROZEN)
     assert nxt is not None
     before = client.get("/").get_data(as_text=True)
@@ -536,7 +536,7 @@ def test_now_defaults_to_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
         return FROZEN
 
     monkeypatch.setattr(hmis_schedule.clock, "now", fake_now)
-    client = server.create_app({"HMIS_BASE_URL": ""}).test_client()
+    client = web.create_app({"HMIS_BASE_URL": ""}).test_client()
     assert client.get("/api/next.json").json["after"] == FROZEN.isoformat()
     assert seen
 

@@ -20,16 +20,17 @@ from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 import hmis_schedule
-import server
-from hmis_schedule import export, feed
+from hmis_schedule import feed, web
 from hmis_schedule.feed import render_session
+from hmis_schedule.openapi import openapi_spec
+from hmis_schedule.record import session_record
 
 ZONE = ZoneInfo("America/Los_Angeles")
 FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)
 BASE = "https://hmis.example.org"
 SCHEDULE = hmis_schedule.clackamas()
-APP = server.create_app({"NOW": lambda: FROZEN, "HMIS_BASE_URL": BASE})
-SPEC = server.openapi_spec(BASE)
+APP = web.create_app({"NOW": lambda: FROZEN, "HMIS_BASE_URL": BASE})
+SPEC = openapi_spec(BASE)
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ def test_sessions_json_is_the_librarys_sessions(
     sessions = SCHEDULE.sessions_between(date(2026, 1, 1), date(2028, 1, 1), modality=modality)
     if status:
         sessions = [s for s in sessions if s.status == status]
-    assert data["sessions"] == [export.session_record(s, SCHEDULE, base_url=BASE) for s in sessions]
+    assert data["sessions"] == [session_record(s, SCHEDULE, base_url=BASE) for s in sessions]
     assert data["window"] == {"start": "2026-01-01", "end": "2028-01-01"}
     if modality != "in_person":  # holidays fall on online Mondays in these years
         assert any(s["status"] == "cancelled" for s in data["sessions"]) == (status != "scheduled")
@@ -144,7 +145,7 @@ def test_sessions_json_in_spanish(client: FlaskClient) -> None:
     data = client.get("/api/sessions.json?lang=es&from=2026-09-07&to=2026-09-07").json
     (record,) = data["sessions"]
     session = SCHEDULE.sessions_between(date(2026, 9, 7), date(2026, 9, 8))[0]
-    assert record == export.session_record(session, SCHEDULE, base_url=BASE, lang="es")
+    assert record == session_record(session, SCHEDULE, base_url=BASE, lang="es")
     assert data["name"] == SCHEDULE.name.get("es")
 
 
@@ -158,7 +159,7 @@ def test_next_json_is_the_librarys_next_session(
     moment = datetime.fromisoformat(after) if after else FROZEN
     expected = SCHEDULE.next_session(moment, modality=modality)
     assert expected is not None
-    assert data["session"] == export.session_record(expected, SCHEDULE, base_url=BASE)
+    assert data["session"] == session_record(expected, SCHEDULE, base_url=BASE)
     assert datetime.fromisoformat(data["after"]) == moment
 
 

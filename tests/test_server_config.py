@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 import hmis_schedule
-import server
+from hmis_schedule import web
 
-ROOT = Path(server.__file__).parent
+ROOT = Path(__file__).resolve().parent.parent
 BAD_ZONE = hmis_schedule.files.builtin_text().replace(
     'timezone = "America/Los_Angeles"', 'timezone = "Pacific/Nowhere"'
 )
@@ -26,8 +26,8 @@ def bad_file(tmp_path: Path) -> Path:
 
 
 def test_a_bad_schedule_file_is_one_line_naming_the_file_and_field(bad_file: Path) -> None:
-    with pytest.raises(server.ConfigError) as caught:
-        server.create_app({"HMIS_SCHEDULE": str(bad_file)})
+    with pytest.raises(web.ConfigError) as caught:
+        web.create_app({"HMIS_SCHEDULE": str(bad_file)})
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith("HMIS_SCHEDULE: ")
@@ -38,8 +38,8 @@ def test_a_bad_schedule_file_is_one_line_naming_the_file_and_field(bad_file: Pat
 def test_every_problem_of_a_file_is_on_the_one_line(tmp_path: Path) -> None:
     path = tmp_path / "two.toml"
     path.write_text('schema = 1\nid = "x"\n', encoding="utf-8")
-    with pytest.raises(server.ConfigError) as caught:
-        server.create_app({"HMIS_SCHEDULE": str(path)})
+    with pytest.raises(web.ConfigError) as caught:
+        web.create_app({"HMIS_SCHEDULE": str(path)})
     message = str(caught.value)
     assert "\n" not in message
     assert "name: is required" in message and "timezone: is required" in message
@@ -47,8 +47,8 @@ def test_every_problem_of_a_file_is_on_the_one_line(tmp_path: Path) -> None:
 
 def test_a_missing_schedule_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nope.toml"
-    with pytest.raises(server.ConfigError) as caught:
-        server.create_app({"HMIS_SCHEDULE": str(missing)})
+    with pytest.raises(web.ConfigError) as caught:
+        web.create_app({"HMIS_SCHEDULE": str(missing)})
     message = str(caught.value)
     assert str(missing) in message and "no such file" in message
 
@@ -101,15 +101,15 @@ def test_a_good_schedule_file_from_the_environment_is_served(
         hmis_schedule.files.builtin_text().replace('id = "clackamas-hmis"', 'id = "other"'), "utf-8"
     )
     monkeypatch.setenv("HMIS_SCHEDULE", str(path))
-    app = server.create_app()
+    app = web.create_app()
     expected = hmis_schedule.load_schedule(path)
-    assert app.extensions["hmis"].schedule == expected
+    assert app.extensions["hmis"].value.schedule == expected
     assert app.test_client().get("/healthz").json["version"] == expected.version
 
 
 def test_config_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HMIS_CACHE_MAX_AGE", "60")
-    app = server.create_app({"HMIS_CACHE_MAX_AGE": "30"})
+    app = web.create_app({"HMIS_CACHE_MAX_AGE": "30"})
     assert "max-age=30" in app.test_client().get("/api/next.json").headers["Cache-Control"]
 
 
@@ -130,8 +130,8 @@ def test_config_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
 )
 def test_a_bad_setting_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
-    with pytest.raises(server.ConfigError) as caught:
-        server.create_app()
+    with pytest.raises(web.ConfigError) as caught:
+        web.create_app()
     assert str(caught.value).startswith(f"{name}: ")
     assert "\n" not in str(caught.value)
 
@@ -149,7 +149,7 @@ def test_a_bad_setting_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch, nam
     ],
 )  # fmt: skip
 def test_embed_origins_are_read_from_a_list(value: str, expected: tuple[str, ...]) -> None:
-    app = server.create_app({"HMIS_EMBED_ORIGINS": value})
+    app = web.create_app({"HMIS_EMBED_ORIGINS": value})
     assert app.extensions["hmis_settings"].embed_origins == expected
     csp = app.test_client().get("/embed").headers["Content-Security-Policy"]
     assert csp.endswith("frame-ancestors " + " ".join(("'self'", *expected)))
@@ -157,10 +157,12 @@ def test_embed_origins_are_read_from_a_list(value: str, expected: tuple[str, ...
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("0", False), ("", False)])
 def test_trust_proxy_flag(value: str, expected: bool) -> None:
-    assert server.create_app({"HMIS_TRUST_PROXY": value}).extensions["hmis_settings"].trust_proxy is expected
+    assert web.create_app({"HMIS_TRUST_PROXY": value}).extensions["hmis_settings"].trust_proxy is expected
 
 
 def test_the_module_level_app_serves_the_built_in_schedule() -> None:
-    assert server.app.extensions["hmis"].schedule == hmis_schedule.clackamas() or os.environ.get(
+    import server
+
+    assert server.app.extensions["hmis"].value.schedule == hmis_schedule.clackamas() or os.environ.get(
         "HMIS_SCHEDULE"
     )

@@ -25,15 +25,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import hmis_schedule
-import server
-from hmis_schedule import Text, feed, text
+from hmis_schedule import Text, feed, text, web
+from hmis_schedule.addresses import session_path
+from hmis_schedule.web.templating import TEMPLATES, TRANSLATIONS
 
 ZONE = ZoneInfo("America/Los_Angeles")
 FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)  # a Thursday
 BASE = "https://hmis.example.org"
 SCHEDULE = hmis_schedule.clackamas()
 GRID_END = date(2027, 3, 1)  # the page shows December, January and February
-ROOT = Path(server.__file__).parent
+ROOT = Path(__file__).resolve().parent.parent
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -94,7 +95,7 @@ def parse(html: str) -> Node:
 
 
 def make_app(schedule: hmis_schedule.Schedule = SCHEDULE, **config: object) -> Flask:
-    return server.create_app(
+    return web.create_app(
         {"NOW": lambda: FROZEN, "HMIS_BASE_URL": BASE, "HMIS_SCHEDULE": schedule, **config}
     )
 
@@ -296,7 +297,7 @@ def test_add_to_calendar_links_for_each_upcoming_session(page: tuple[str, Node],
             assert hrefs == []
             continue
         ics, google = hrefs
-        assert ics == BASE + feed.session_path(session.uid) + ("" if lang == "en" else "?lang=es")
+        assert ics == BASE + session_path(session.uid) + ("" if lang == "en" else "?lang=es")
         response = client.get(ics[len(BASE) :])
         assert response.status_code == 200
         assert f"UID:{session.uid}".encode() in response.data
@@ -434,11 +435,11 @@ def test_every_message_of_the_pages_is_translated_into_spanish() -> None:
     extracted = {
         message
         for _, _, message, _, _ in extract_from_dir(
-            str(ROOT), method_map=[("templates/**.html", "jinja2")], options_map={"templates/**.html": {}}
+            str(TEMPLATES), method_map=[("**.html", "jinja2")], options_map={"**.html": {}}
         )
     }
     assert extracted
-    with (ROOT / "translations/es/LC_MESSAGES/web.po").open("rb") as handle:
+    with (TRANSLATIONS / "es/LC_MESSAGES/web.po").open("rb") as handle:
         catalog = read_po(handle)
     translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
     missing = sorted(str(m) for m in extracted if m not in translated)

@@ -1,0 +1,93 @@
+"""The JSON routes: sessions in a window, the next session, health, and the OpenAPI description."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from flask import Blueprint, Response
+
+from hmis_schedule import Status
+from hmis_schedule.openapi import openapi_spec
+from hmis_schedule.record import schedule_info, session_record
+from hmis_schedule.session import local_datetime
+
+from . import params, public, sources
+from .cache import Rendered, render_cache, rendered
+from .responses import json_body, respond
+
+__all__ = ["bp"]
+
+bp = Blueprint("api", __name__)
+
+
+@bp.get("/api/sessions.json")
+def api_sessions() -> Response:
+    """Sessions in a window as JSON, cancelled ones with their reason unless ``status=scheduled``."""
+    loaded = sources.loaded()
+    schedule = loaded.schedule
+    now = sources.settings().now(schedule.zone)
+    today = schedule.today(now)
+    lang = params.lang()
+    modality = params.modality()
+    status = params.status()
+    start, end = params.window(schedule, today)
+    base = public.base_url()
+    key = ("api-sessions", loaded.version, today, start, end, modality, status, lang, base)
+
+    def make() -> Rendered:
+        sessions = schedule.sessions_between(
+            start, end, modality=modality, include_cancelled=status != Status.SCHEDULED
+        )
+        data = {
+            **schedule_info(schedule, lang=lang, base_url=base),
+            "window": {"start": start.isoformat(), "end": end.isoformat()},
+            "sessions": [
+                session_record(s, schedule, base_url=base, lang=lang)
+                for s in sessions
+                if status is None or s.status == status
+            ],
+        }
+        return rendered(json_body(data), max(schedule.updated, local_datetime(today, time(0), schedule.zone)))
+
+    return respond(render_cache().get(key, now, make), "application/json")
+
+
+@bp.get("/api/next.json")
+def api_next() -> Response:
+    """The next session that takes place after ``after`` (default: now)."""
+    schedule = sources.loaded().schedule
+    lang = params.lang()
+    modality = params.modality()
+    after = params.after()
+    moment = after if after is not None else sources.settings().now(schedule.zone)
+    session = schedule.next_session(moment, modality=modality)
+    base = public.base_url()
+    data = {
+        **schedule_info(schedule, lang=lang, base_url=base),
+        "after": moment.isoformat(),
+        "session": None if session is None else session_record(session, schedule, base_url=base, lang=lang),
+    }
+    return respond(rendered(json_body(data)), "application/json")
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Liveness and the version of the schedule being served."""
+    source = sources.current_source()
+    feeds = sources.private_feeds()
+    errors = [e for e in (source.error, feeds.error if feeds is not None else None) if e]
+    data: dict[str, object] = {"status": "degraded" if errors else "ok", "version": source.value.version}
+    if errors:
+        data["error"] = "; ".join(errors)
+    return respond(rendered(json_body(data)), "application/json", cache=False)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of every route."""
+    base = public.base_url()
+    schedule = sources.loaded().schedule
+    found = render_cache().get(
+        ("openapi", base), sources.settings().now(schedule.zone), lambda: rendered(json_body(openapi_spec(base)))
+    )
+    return respond(found, "application/json")

@@ -1,0 +1,116 @@
+"""The calendar routes: the three public feeds, the private feeds and one session's calendar.
+
+Each route reads its parameters (:mod:`.params`), asks the library for the
+bytes, keeps them in the render cache and answers through :mod:`.responses`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import Blueprint, Response
+from werkzeug.exceptions import NotFound
+
+from hmis_schedule import Schedule, feed, feed_window
+from hmis_schedule.addresses import FEED_PATHS, FeedFilter
+from hmis_schedule.session import local_datetime
+
+from . import params, public, sources
+from .cache import Rendered, render_cache, rendered
+from .responses import respond
+
+__all__ = ["FEEDS", "bp"]
+
+bp = Blueprint("feeds", __name__)
+
+FEEDS = {path: kind for kind, path in FEED_PATHS.items()}
+"""The public feed paths and their filters."""
+
+
+def _day_start(schedule: Schedule, day: date) -> datetime:
+    return local_datetime(day, time(0), schedule.zone)
+
+
+def _feed(kind: FeedFilter, join_url: str | None = None) -> Response:
+    """The feed of ``kind``; with ``join_url``, the private one: default window, never cached by others."""
+    loaded = sources.loaded()
+    schedule = loaded.schedule
+    now = sources.settings().now(schedule.zone)
+    today = schedule.today(now)
+    lang = params.lang()
+    start, end = params.window(schedule, today) if join_url is None else feed_window(schedule, today)
+    base = public.base_url()
+    key = ("feed", loaded.version, today, kind, lang, start, end, base, join_url)
+
+    def make() -> Rendered:
+        body = feed.render_feed(
+            schedule, today=today, lang=lang, filter=kind, start=start, end=end, base_url=base, join_url=join_url
+        )
+        return rendered(body, max(schedule.updated, _day_start(schedule, today)))
+
+    found = render_cache().get(key, now, make)
+    private = "private" if join_url else "all"
+    name = "-".join(
+        part for part in (schedule.id, kind.value.replace("_", "-"), lang, private) if part not in ("all", "en")
+    )
+    response = respond(found, "text/calendar", filename=f"{name}.ics", cache=join_url is None)
+    if join_url:
+        response.cache_control.private = True
+    return response
+
+
+@bp.get("/calendar.ics")
+def calendar_all() -> Response:
+    """Every session (default window: the schedule's ``[feed]`` settings)."""
+    return _feed(FeedFilter.ALL)
+
+
+@bp.get("/calendar/online.ics")
+def calendar_online() -> Response:
+    """Online sessions only."""
+    return _feed(FeedFilter.ONLINE)
+
+
+@bp.get("/calendar/in-person.ics")
+def calendar_in_person() -> Response:
+    """In-person sessions only."""
+    return _feed(FeedFilter.IN_PERSON)
+
+
+def _private_feed(token: str, kind: FeedFilter) -> Response:
+    """A private feed, or the 404 of any unknown URL for a token that is not valid (no hint why)."""
+    feeds = sources.private_feeds()
+    join_url = None
+    if feeds is not None:
+        join_url = feeds.grant(token, sources.settings().now(sources.loaded().schedule.zone))
+    if join_url is None:
+        raise NotFound()
+    return _feed(kind, join_url=join_url)
+
+
+@bp.get("/private/<token>/calendar.ics")
+def private_calendar(token: str) -> Response:
+    """Every session; online ones carry the meeting's join URL (private link)."""
+    return _private_feed(token, FeedFilter.ALL)
+
+
+@bp.get("/private/<token>/online.ics")
+def private_online(token: str) -> Response:
+    """Online sessions only, with the meeting's join URL (private link)."""
+    return _private_feed(token, FeedFilter.ONLINE)
+
+
+@bp.get("/sessions/<uid>.ics")
+def session_ics(uid: str) -> Response:
+    """One session as a one-event calendar (for "Add to calendar")."""
+    loaded = sources.loaded()
+    schedule = loaded.schedule
+    lang = params.lang()
+    base = public.base_url()
+    key = ("session", loaded.version, uid, lang, base)
+
+    def make() -> Rendered:
+        return rendered(feed.render_session(schedule, uid, lang=lang, base_url=base), schedule.updated)
+
+    found = render_cache().get(key, sources.settings().now(schedule.zone), make)
+    return respond(found, "text/calendar", filename=f"{uid.split('@')[0]}.ics")

@@ -1,0 +1,50 @@
+"""Responses: a rendered body answered with its validators, caching headers and conditional status.
+
+ETags and conditional requests go through Werkzeug (``make_conditional``),
+never by hand; headers are given as one list because Werkzeug's per-header
+setters cost more than the rest of a cached response.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import Response, current_app, request
+from werkzeug.http import http_date
+
+from . import sources
+from .cache import Rendered
+
+__all__ = ["CONDITIONAL", "PRECONDITIONS", "json_body", "respond"]
+
+CONDITIONAL = frozenset(
+    ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE")
+)
+"""Request headers (WSGI names) that can make an answer conditional."""
+PRECONDITIONS = CONDITIONAL - {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
+"""Request headers whose answers the warm-feed middleware leaves to Flask every time."""
+
+_http_date = lru_cache(maxsize=256)(http_date)
+
+
+def respond(rendered: Rendered, mimetype: str, *, filename: str | None = None, cache: bool = True) -> Response:
+    """The response of ``rendered``: ETag, Last-Modified, Cache-Control, and 304/412/206 when asked."""
+    headers = [("ETag", f'"{rendered.etag}"')]
+    if rendered.last_modified is not None:
+        headers.append(("Last-Modified", _http_date(rendered.last_modified)))
+    if filename:
+        headers.append(("Content-Disposition", f'inline; filename="{filename}"'))
+    max_age = sources.settings().cache_max_age
+    headers.append(("Cache-Control", f"public, max-age={max_age}" if cache else "no-store"))
+    response = Response(rendered.body, headers=headers, mimetype=mimetype)
+    if not CONDITIONAL.isdisjoint(request.environ):  # without these make_conditional changes nothing
+        response.make_conditional(request)
+        # make_conditional adds a Date; gunicorn adds its own, so the answer would carry two,
+        # and the warm-feed middleware would replay a stale one
+        response.headers.pop("Date", None)
+    return response
+
+
+def json_body(data: object) -> bytes:
+    """``data`` as the app's JSON (keys in order, UTF-8 kept), with a final newline."""
+    return current_app.json.dumps(data).encode() + b"\n"

@@ -1,0 +1,210 @@
+"""Settings: every setting of the app read from the environment and ``create_app``'s mapping, checked once.
+
+``HMIS_SCHEDULE``
+    A schedule file (TOML); default: the built-in Clackamas schedule. In code
+    it may also be a :class:`~hmis_schedule.Schedule` or a
+    :class:`~hmis_schedule.source.Source`.
+``HMIS_BASE_URL``
+    The public URL the links on pages and in feeds start with, such as
+    ``https://hmis-training.example.org``; default: the URL of each request.
+``HMIS_TRUST_PROXY``
+    ``1`` when the app runs behind a reverse proxy that sets ``X-Forwarded-*``
+    headers (and only then): the request's scheme, host and prefix come from them.
+``HMIS_EMBED_ORIGINS``
+    Space- or comma-separated origins (``https://www.example.org``) allowed to
+    show ``/embed`` in an iframe, besides this site itself.
+``HMIS_CACHE_MAX_AGE``
+    Seconds browsers and proxies may keep pages, feeds and JSON (default 900).
+``HMIS_SECRET_KEY``, ``HMIS_TEAMS_URL``, ``HMIS_SECRETS_FILE``
+    The key that signs private links and the meeting's join URL, or a TOML
+    file holding them (``secret_key``, ``teams_url``); see
+    :mod:`hmis_schedule.private`. Private feeds are served only when both are
+    set; otherwise ``/private/...`` is a 404 and the app says so once at start.
+    The secrets file is followed while serving; the variables are read once.
+``HMIS_RELOAD_INTERVAL``
+    Seconds between looks at the schedule, state and secrets files (default 1).
+``HMIS_STATE_FILE``
+    The state file with the revoked private links; default
+    ``<schedule>.state.toml`` beside the schedule file (see
+    :mod:`hmis_schedule.state`). With the built-in schedule and no state file,
+    links can only expire.
+
+In code only: ``NOW``, a callable returning an aware datetime (tests freeze
+"today" with it), ``HMIS_CACHE_ENTRIES``, the size of the in-process caches
+of rendered responses (default 512), and ``MONOTONIC``, the clock the looks
+at the files are timed by.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from hmis_schedule import clock
+from hmis_schedule.private import SECRET_KEY_ENV, SECRETS_FILE_ENV, TEAMS_URL_ENV
+from hmis_schedule.state import STATE_FILE_ENV
+
+__all__ = ["ENVIRONMENT", "ConfigError", "Settings", "load_settings"]
+
+ENVIRONMENT = (
+    "HMIS_SCHEDULE",
+    "HMIS_BASE_URL",
+    "HMIS_TRUST_PROXY",
+    "HMIS_EMBED_ORIGINS",
+    "HMIS_CACHE_MAX_AGE",
+    SECRET_KEY_ENV,
+    TEAMS_URL_ENV,
+    SECRETS_FILE_ENV,
+    STATE_FILE_ENV,
+    "HMIS_RELOAD_INTERVAL",
+)
+"""The environment variables the app reads."""
+
+SECRET_SETTINGS = frozenset({SECRET_KEY_ENV, TEAMS_URL_ENV})
+"""Settings that never go into ``app.config`` (or anything else that may be shown)."""
+
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
+_BASE_URL = re.compile(r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+class ConfigError(ValueError):
+    """A setting of the app is not valid; the message names it and says what is accepted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The checked settings of one app.
+
+    ``given`` keeps every setting as given (environment overlaid with the
+    mapping), for the parts that read their own (secrets, state file); its
+    ``repr`` is hidden because it may hold secrets.
+    """
+
+    base_url: str
+    trust_proxy: bool
+    embed_origins: tuple[str, ...]
+    cache_max_age: int
+    cache_entries: int
+    clock: Callable[[], datetime] | None
+    reload_interval: float = 1.0
+    monotonic: Callable[[], float] | None = None
+    given: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def now(self, zone: tzinfo) -> datetime:
+        """Now, in ``zone``: the clock, or the ``NOW`` setting (tests freeze time with it).
+
+        Raises
+        ------
+        ConfigError
+            If ``NOW`` returns a naive datetime.
+        """
+        moment = self.clock() if self.clock is not None else clock.now(zone)
+        if moment.utcoffset() is None:
+            raise ConfigError("NOW: returned a naive datetime; it must return an aware one")
+        return moment.astimezone(zone)
+
+    def public_config(self) -> dict[str, Any]:
+        """The settings that may go into ``app.config``: every upper-case one but the secrets."""
+        return {k: v for k, v in self.given.items() if k.isupper() and k not in SECRET_SETTINGS}
+
+
+def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from ``environ`` (default: the process's) overlaid with ``config``, checked.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first bad setting and what it accepts.
+
+    >>> load_settings({"HMIS_BASE_URL": "https://x.org/"}, environ={}).base_url
+    'https://x.org'
+    >>> load_settings({"HMIS_CACHE_MAX_AGE": "soon"}, environ={})
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.web.settings.ConfigError: HMIS_CACHE_MAX_AGE: expected whole seconds from 0 to 31536000, got 'soon'
+    """
+    source = os.environ if environ is None else environ
+    given: dict[str, Any] = {name: source.get(name) for name in ENVIRONMENT}
+    given.update(config or {})
+    now = given.get("NOW")
+    if now is not None and not callable(now):
+        raise ConfigError("NOW: expected a callable returning an aware datetime")
+    monotonic = given.get("MONOTONIC")
+    if monotonic is not None and not callable(monotonic):
+        raise ConfigError("MONOTONIC: expected a callable returning seconds")
+    entries = given.get("HMIS_CACHE_ENTRIES", 512)
+    if isinstance(entries, bool) or not isinstance(entries, int) or entries < 0:
+        raise ConfigError(f"HMIS_CACHE_ENTRIES: expected a whole number >= 0, got {entries!r}")
+    return Settings(
+        base_url=_base_url(given.get("HMIS_BASE_URL")),
+        trust_proxy=_flag(given.get("HMIS_TRUST_PROXY"), "HMIS_TRUST_PROXY"),
+        embed_origins=_origins(given.get("HMIS_EMBED_ORIGINS")),
+        cache_max_age=_max_age(given.get("HMIS_CACHE_MAX_AGE")),
+        cache_entries=entries,
+        clock=now,
+        reload_interval=_reload_interval(given.get("HMIS_RELOAD_INTERVAL")),
+        monotonic=monotonic,
+        given=given,
+    )
+
+
+def _base_url(value: object) -> str:
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    if not _BASE_URL.match(text):
+        raise ConfigError(
+            f"HMIS_BASE_URL: expected an absolute http(s) URL without query, such as "
+            f"'https://hmis-training.example.org', got {text!r}"
+        )
+    return text.rstrip("/")
+
+
+def _flag(value: object, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{name}: expected 1/true/yes/on or 0/false/no/off, got {value!r}")
+
+
+def _origins(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list | tuple) else re.split(r"[\s,]+", str(value or ""))
+    origins = tuple(str(item).rstrip("/") for item in items if str(item).strip())
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise ConfigError(
+                f"HMIS_EMBED_ORIGINS: {origin!r} is not an origin; expected scheme and host "
+                "such as 'https://www.example.org' (space-separated)"
+            )
+    return origins
+
+
+def _max_age(value: object) -> int:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return 900
+    if not text.isdigit() or int(text) > 31_536_000:
+        raise ConfigError(f"HMIS_CACHE_MAX_AGE: expected whole seconds from 0 to 31536000, got {value!r}")
+    return int(text)
+
+
+def _reload_interval(value: object) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 1.0
+    try:
+        seconds = float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else -1.0
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:  # also refuses nan
+        raise ConfigError(f"HMIS_RELOAD_INTERVAL: expected seconds from 0 to 3600, such as 1 or 0.5, got {value!r}")
+    return seconds

@@ -1,0 +1,84 @@
+"""Templates: Jinja's gettext in the request's language, Babel's date filters and versioned static files.
+
+The page's messages are the gettext domain ``web``, in catalogs under
+``hmis_schedule/web/translations/`` (``make messages`` extracts them); dates
+and times are formatted by Babel in the page's language.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from hashlib import sha256
+from pathlib import Path
+
+from babel.dates import format_date, format_time
+from flask import Flask, g, url_for
+
+from hmis_schedule.facts import DEFAULT_LANGUAGE
+from hmis_schedule.i18n import translations
+
+__all__ = ["STATIC", "TEMPLATES", "TRANSLATIONS", "init_app"]
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+"""The page templates."""
+STATIC = HERE / "static"
+"""The stylesheet, script and icon."""
+TRANSLATIONS = HERE / "translations"
+"""The pages' gettext catalogs (domain ``web``)."""
+
+
+def _lang() -> str:
+    return str(g.get("lang", DEFAULT_LANGUAGE))
+
+
+def _gettext(message: str) -> str:
+    """Translate ``message`` into the current request's language (Jinja formats the variables)."""
+    return translations(_lang(), "web", TRANSLATIONS).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_lang(), "web", TRANSLATIONS).ngettext(singular, plural, n)
+
+
+def long_date(day: date) -> str:
+    """``Monday, December 7, 2026`` in the page's language."""
+    return format_date(day, "full", locale=_lang())
+
+
+def short_date(day: date) -> str:
+    """``Mon 7 Dec`` in the page's language."""
+    return format_date(day, "EEE d MMM", locale=_lang())
+
+
+def month_title(day: date) -> str:
+    """``December 2026`` in the page's language."""
+    return format_date(day, "LLLL y", locale=_lang())
+
+
+def clock_time(moment: datetime) -> str:
+    """The wall-clock time of ``moment`` in its own zone, in the page's language."""
+    return format_time(moment, "short", tzinfo=moment.tzinfo, locale=_lang())
+
+
+def init_app(app: Flask) -> None:
+    """Install gettext, the date filters and ``static_url`` in ``app``'s Jinja environment."""
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    static_versions: dict[str, str] = {}
+
+    def static_url(filename: str) -> str:
+        """The URL of a static file, with a version from its content so it can be cached for long."""
+        if filename not in static_versions:
+            data = (STATIC / filename).read_bytes()
+            static_versions[filename] = sha256(data).hexdigest()[:10]
+        return url_for("static", filename=filename, v=static_versions[filename])
+
+    app.jinja_env.globals.update(static_url=static_url)
+    app.jinja_env.filters.update(
+        long_date=long_date, short_date=short_date, month_title=month_title, clock_time=clock_time
+    )
