@@ -43,6 +43,7 @@ import logging
 import os
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,7 @@ from typing import Generic, TypeVar
 
 from .errors import ScheduleError, one_line
 
-__all__ = ["MAX_BYTES", "FileFollower", "Reading", "Signature", "signature"]
+__all__ = ["MAX_BYTES", "FileFollower", "Readable", "Reading", "Signature", "signature"]
 
 T = TypeVar("T")
 
@@ -84,7 +85,25 @@ class Reading(Generic[T]):
     error: str | None = None
 
 
-class FileFollower(Generic[T]):
+class Readable(ABC, Generic[T]):
+    """Something with a current :class:`Reading`; ``value`` and ``error`` are read from it."""
+
+    @abstractmethod
+    def reading(self) -> Reading[T]:
+        """The value and the error, read together."""
+
+    @property
+    def value(self) -> T:
+        """The value to use now."""
+        return self.reading().value
+
+    @property
+    def error(self) -> str | None:
+        """Why the latest version is not in use, or ``None`` when all is well."""
+        return self.reading().error
+
+
+class FileFollower(Readable[T]):
     """Serves the last good parse of a file, re-read when the file changes (see the module docstring).
 
     Parameters
@@ -161,16 +180,6 @@ class FileFollower(Generic[T]):
         """The value and the error, read together (after looking at the file if it is time)."""
         self.check()
         return self._reading
-
-    @property
-    def value(self) -> T:
-        """The last good value (after looking at the file if it is time)."""
-        return self.reading().value
-
-    @property
-    def error(self) -> str | None:
-        """Why the file's latest version is not being served, or ``None``."""
-        return self.reading().error
 
     # -- looking at the file --------------------------------------------------------------
 

@@ -24,10 +24,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from .files import clackamas, decode_text, from_toml
-from .follow import FileFollower, Reading
+from .follow import FileFollower, Readable, Reading
 from .schedule import Schedule
 from .state import State, from_state_toml
 
@@ -54,7 +54,7 @@ class Source(Protocol[T]):
         ...
 
 
-class Fixed(Generic[T]):
+class Fixed(Readable[T]):
     """A source whose value never changes.
 
     >>> Fixed(3).reading()
@@ -62,21 +62,11 @@ class Fixed(Generic[T]):
     """
 
     def __init__(self, value: T) -> None:
-        self._reading = Reading(value)
+        self._reading: Reading[T] = Reading(value)
 
     def reading(self) -> Reading[T]:
         """The value, with no error."""
         return self._reading
-
-    @property
-    def value(self) -> T:
-        """The value."""
-        return self.reading().value
-
-    @property
-    def error(self) -> str | None:
-        """Always ``None``."""
-        return None
 
 
 @dataclass(frozen=True, slots=True)

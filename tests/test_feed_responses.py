@@ -19,8 +19,8 @@ from flask import Flask
 
 import hmis_schedule
 from hmis_schedule import web
-from hmis_schedule.follow import Reading
-from hmis_schedule.source import Fixed, Loaded
+from hmis_schedule.follow import Readable, Reading
+from hmis_schedule.source import Loaded
 
 ZONE = ZoneInfo("America/Los_Angeles")
 FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)
@@ -44,7 +44,7 @@ class Clock:
         return self.moment
 
 
-class Switchable(Fixed[Loaded]):
+class Switchable(Readable[Loaded]):
     """A schedule source whose schedule a test replaces, as a reload would."""
 
     def __init__(self, schedule: hmis_schedule.Schedule) -> None:

@@ -19,7 +19,7 @@ from flask import Flask, current_app
 from hmis_schedule import Schedule
 from hmis_schedule.access import PrivateFeeds
 from hmis_schedule.errors import ScheduleError, one_line
-from hmis_schedule.follow import FileFollower
+from hmis_schedule.follow import FileFollower, Readable
 from hmis_schedule.private import (
     SECRET_KEY_ENV,
     SECRETS_FILE_ENV,
@@ -81,7 +81,7 @@ def private_feeds() -> PrivateFeeds | None:
 
 def _schedule(settings: Settings) -> Source[Loaded]:
     value = settings.given.get("HMIS_SCHEDULE")
-    if isinstance(value, FileFollower | Fixed) or hasattr(value, "reading"):
+    if isinstance(value, Readable):
         return cast("Source[Loaded]", value)  # a source given in code
     if value is not None and not isinstance(value, Schedule | str | os.PathLike):
         raise ConfigError(f"HMIS_SCHEDULE: expected a file name, got {value!r}")
