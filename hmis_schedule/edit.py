@@ -6,7 +6,8 @@ never lose one another's edits:
 
 1. read the file and check it: a file that is invalid already is not edited
    (the error lists its problems, to be fixed by hand first);
-2. change the TOML document with ``tomlkit``, which keeps comments and layout;
+2. change the TOML document with :mod:`hmis_schedule.tomldoc` (``tomlkit``),
+   which keeps comments and layout;
 3. raise the ``sequence`` of the closure or change it edits, make sure every
    session whose content changes gets a higher sequence than before, and set
    the top-level ``updated`` to the edit time ``now``, so calendars update;
@@ -42,7 +43,7 @@ import contextlib
 import glob
 import os
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
@@ -52,10 +53,9 @@ from typing import Any
 import filelock
 import tomlkit
 import tomlkit.exceptions
-from tomlkit.container import Container
-from tomlkit.items import AoT, Array, Comment, InlineTable, Item, Table, Trivia, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
+from . import tomldoc
 from .errors import ScheduleError, SessionNotFoundError
 from .files import decode_text, from_toml
 from .rules import Modality, check_id
@@ -198,13 +198,13 @@ def close(path: str | Path, day: date, *, reason: str, now: datetime) -> Outcome
         draft.days.append(day)
         index = _index(draft.before.closures, lambda c: c.date == day)
         if index is None:
-            _append_entry(draft.doc, "closures", {"date": day, "reason": reason})
+            tomldoc.append_entry(draft.doc, "closures", {"date": day, "reason": reason})
             draft.summary = f"Closed {_day(day)}: {reason}."
         else:
             old = draft.before.closures[index].reason
             draft.same = f"{_day(day)} is closed already: {old}"
-            entry = _entries(draft.doc, "closures")[index]
-            _set(entry, "reason", reason)
+            entry = tomldoc.entries(draft.doc, "closures")[index]
+            tomldoc.set_key(entry, "reason", reason)
             draft.raised.append(entry)
             draft.summary = f"Changed the reason of the closure on {_day(day)} to {reason!r} (was {old!r})."
 
@@ -280,18 +280,12 @@ def reopen(path: str | Path, day: date, *, now: datetime) -> Outcome:
         done = []
         if index is not None:
             done.append(f"removed the closure ({before.closures[index].reason})")
-            _remove_entry(draft.doc, "closures", index)
+            tomldoc.remove_entry(draft.doc, "closures", index)
         if holiday is not None:
             done.append(
                 f"{holiday} is a working day for the training (added to [holidays].exclude)"
             )
-            holidays = draft.doc["holidays"]
-            if "exclude" in holidays:
-                holidays["exclude"].append(day)
-            else:
-                exclude = tomlkit.array()
-                exclude.append(day)
-                _set(holidays, "exclude", exclude)
+            tomldoc.append_item(draft.doc["holidays"], "exclude", day)
         draft.summary = f"Reopened {_day(day)}: {'; '.join(done)}."
 
         def report(after: Schedule) -> Iterator[str]:
@@ -363,12 +357,12 @@ def cancel(path: str | Path, slot: str, day: date, *, reason: str, now: datetime
         draft.days.extend({planned, old.day})
         index = _index(draft.before.changes, lambda c: c.key == (slot, planned))
         if index is None:
-            _append_entry(
+            tomldoc.append_entry(
                 draft.doc, "changes", {"slot": slot, "date": planned, "cancel": True, "reason": reason}
             )
         else:
             change = draft.before.changes[index]
-            entry = _entries(draft.doc, "changes")[index]
+            entry = tomldoc.entries(draft.doc, "changes")[index]
             if change.cancel:
                 draft.same = f"{slot} {_when(old)} is cancelled already: {change.reason}"
             elif change.to_date is not None and change.to_date != planned:
@@ -379,8 +373,8 @@ def cancel(path: str | Path, slot: str, day: date, *, reason: str, now: datetime
             for name in _EDITED_FIELDS:
                 if name in entry:
                     del entry[name]
-            _set(entry, "cancel", True)
-            _set(entry, "reason", reason)
+            tomldoc.set_key(entry, "cancel", True)
+            tomldoc.set_key(entry, "reason", reason)
             draft.raised.append(entry)
         draft.summary = f"Cancelled {slot} {_when(old)}: {reason}."
         draft.report = lambda after: notes
@@ -431,11 +425,11 @@ def uncancel(path: str | Path, slot: str, day: date, *, now: datetime) -> Outcom
         if index is None or not draft.before.changes[index].cancel:
             why = f" but the day is closed ({old.reason}): use `hmis-schedule reopen {old.day}`" if old.cancelled else ""
             raise ScheduleError(f"{slot} {_when(old)} was not cancelled with `cancel`{why}", field="date")
-        entry = _entries(draft.doc, "changes")[index]
+        entry = tomldoc.entries(draft.doc, "changes")[index]
         for name in ("cancel", "reason"):
             if name in entry:
                 del entry[name]
-        _set(entry, "to_date", planned)  # a change that keeps the session on its date
+        tomldoc.set_key(entry, "to_date", planned)  # a change that keeps the session on its date
         draft.raised.append(entry)
 
         def report(after: Schedule) -> Iterator[str]:
@@ -532,17 +526,17 @@ def move(
         draft.days.extend({planned, old.day, wanted.get("to_date", planned)})
         index = _index(draft.before.changes, lambda c: c.key == (slot, planned))
         if index is None:
-            _append_entry(draft.doc, "changes", {"slot": slot, "date": planned, **wanted})
+            tomldoc.append_entry(draft.doc, "changes", {"slot": slot, "date": planned, **wanted})
         else:
             change = draft.before.changes[index]
-            entry = _entries(draft.doc, "changes")[index]
+            entry = tomldoc.entries(draft.doc, "changes")[index]
             if change.cancel:
                 notes_.append(f"It was cancelled ({change.reason}); it takes place again.")
                 for name in ("cancel", "reason"):
                     if name in entry:
                         del entry[name]
             for name, value in wanted.items():
-                _set(entry, name, value)
+                tomldoc.set_key(entry, name, value)
             draft.raised.append(entry)
         draft.unchanged = lambda edited: _visible(edited.session(uid)) == _visible(old)
         draft.same = f"{slot} {_when(old)} is there already"
@@ -640,7 +634,7 @@ def add_session(
                 field="id",
             )
         draft.days.append(day)
-        _append_entry(draft.doc, "extra_sessions", data)
+        tomldoc.append_entry(draft.doc, "extra_sessions", data)
         uid = session_uid(session_id, day, before.uid_domain)
 
         def report(after: Schedule) -> Iterator[str]:
@@ -740,7 +734,7 @@ def _edit(path: str | Path, now: datetime, apply: Callable[[_Draft], None]) -> O
                 path=target, changed=False, summary=f"Nothing to change: {draft.same}.", schedule=before
             )
         for entry in draft.raised:
-            _set(entry, "sequence", int(entry.get("sequence", 1)) + 1)
+            tomldoc.set_key(entry, "sequence", int(entry.get("sequence", 1)) + 1)
         updated = stamp if stamp > before.updated else before.updated + timedelta(seconds=1)
         draft.doc["updated"] = updated.astimezone(_UTC)
         after = _keep_sequences_rising(draft, before, _reread(draft.doc, target), target)
@@ -789,13 +783,13 @@ def _keep_sequences_rising(draft: _Draft, before: Schedule, after: Schedule, tar
         index = next((i for i, c in enumerate(after.changes) if c.key == key), None)
         extra = next((i for i, e in enumerate(after.extras) if e.id == new.slot_id), None)
         if index is not None:
-            _set(_entries(draft.doc, "changes")[index], "sequence", after.changes[index].sequence + step)
+            tomldoc.set_key(tomldoc.entries(draft.doc, "changes")[index], "sequence", after.changes[index].sequence + step)
         elif extra is not None:
-            _set(_entries(draft.doc, "extra_sessions")[extra], "sequence", after.extras[extra].sequence + step)
+            tomldoc.set_key(tomldoc.entries(draft.doc, "extra_sessions")[extra], "sequence", after.extras[extra].sequence + step)
         else:
             day = new.original_date
             data = {"slot": new.slot_id, "date": day, "to_date": day, "sequence": step}
-            _append_entry(draft.doc, "changes", data, comment=_KEEP_COMMENT)
+            tomldoc.append_entry(draft.doc, "changes", data, comment=_KEEP_COMMENT)
     return _reread(draft.doc, target)
 
 
@@ -900,101 +894,6 @@ def _fsync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-# -- tomlkit: change a document without losing its comments --------------------
-
-
-def _entries(doc: TOMLDocument, key: str) -> Any:
-    """The array of tables (or inline array) under ``key``, in the order the schedule read it."""
-    return doc[key]
-
-
-def _pop_tail(container: Container) -> list[Item]:
-    """Remove and return the comments and blank lines after the last key of ``container``."""
-    body = container.body
-    n = len(body)
-    while n and body[n - 1][0] is None and isinstance(body[n - 1][1], Comment | Whitespace):
-        n -= 1
-    tail = [item for _, item in body[n:]]
-    del body[n:]
-    return tail
-
-
-def _set(table: Any, key: str, value: Any) -> None:
-    """Set ``key`` in ``table``; a new key goes after the last key, before trailing comments."""
-    if isinstance(table, InlineTable) or key in table or not isinstance(table, Table | Container):
-        table[key] = value
-        return
-    container = table.value if isinstance(table, Table) else table
-    tail = _pop_tail(container)
-    table[key] = value
-    for item in tail:
-        container.add(item)
-
-
-def _table(data: Mapping[str, Any], comment: str | None = None) -> Table:
-    table = tomlkit.table()
-    if comment:
-        for line in comment.splitlines():
-            table.add(tomlkit.comment(line.removeprefix("# ")))
-    for key, value in data.items():
-        table.add(key, value)
-    return table
-
-
-def _append_entry(doc: TOMLDocument, key: str, data: Mapping[str, Any], comment: str | None = None) -> None:
-    """Append a ``[[key]]`` table (or an inline table, for an inline array) to the document."""
-    if key not in doc:
-        if not tomlkit.dumps(doc).endswith("\n\n"):
-            doc.add(tomlkit.nl())
-        aot = tomlkit.aot()
-        aot.append(_table(data, comment))
-        doc.add(key, aot)
-        return
-    entries = doc[key]
-    if isinstance(entries, Array):
-        inline = tomlkit.inline_table()
-        inline.update(data)
-        entries.append(inline)
-        return
-    table = _table(data, comment)
-    if isinstance(entries, AoT) and len(entries):
-        last = entries[-1]
-        tail = _pop_tail(last.value)
-        split = next((i for i, item in enumerate(tail) if isinstance(item, Whitespace)), len(tail))
-        for item in tail[:split]:  # comments right under the last entry stay with it
-            last.value.add(item)
-        last.value.add(tomlkit.nl())
-        entries.append(table)
-        for item in tail[split:]:  # what comes before the next section stays before it
-            table.value.add(item)
-        return
-    entries.append(table)
-
-
-def _remove_entry(doc: TOMLDocument, key: str, index: int) -> None:
-    """Remove entry ``index`` under ``key``, keeping the comments that follow it."""
-    entries = doc[key]
-    if isinstance(entries, Array):
-        del entries[index]
-        return
-    victim = entries[index]
-    tail = _pop_tail(victim.value)
-    text = "".join(item.as_string() for item in tail)
-    if index > 0:
-        for item in tail:
-            entries[index - 1].value.add(item)
-        del entries[index]
-    elif len(entries) > 1:
-        following = entries[1]
-        following.trivia.indent = text + following.trivia.indent
-        del entries[index]
-    else:
-        position = next(i for i, (_, item) in enumerate(doc.body) if item is entries)
-        doc.remove(key)
-        if text.strip():
-            doc.body[position] = (None, Comment(Trivia(indent="", comment_ws="", comment=text.rstrip("\n"), trail="\n")))
 
 
 # -- small helpers -------------------------------------------------------------
