@@ -1,8 +1,8 @@
 """Safe edits of a schedule file: close and reopen a day, cancel, move or add a session.
 
-Every edit takes the same steps, under a file lock (``<file>.lock``, the
-``filelock`` package) held from the read to the write, so concurrent editors
-never lose one another's edits:
+Every edit takes the same steps, under the file's lock
+(:func:`hmis_schedule.writer.locked`) held from the read to the write, so
+concurrent editors never lose one another's edits:
 
 1. read the file and check it: a file that is invalid already is not edited
    (the error lists its problems, to be fixed by hand first);
@@ -14,10 +14,11 @@ never lose one another's edits:
 4. re-read the edited text with :func:`hmis_schedule.files.from_toml`: an edit
    that would make the file invalid is refused with the reason, and the file
    is untouched;
-5. write atomically: the previous version to ``<file>.bak``, then the new text
-   to a temporary file in the same folder, flushed and fsynced, renamed over
-   the file (``os.replace``), and the folder fsynced. A crash at any moment
-   leaves the old file or the new one, never a torn one.
+5. write with :func:`hmis_schedule.writer.write_atomic`: the previous version
+   to ``<file>.bak``, then the new text through a fsynced temporary file
+   renamed over the file, and the folder fsynced. A crash at any moment
+   leaves the old file or the new one, never a torn one. A read-only file
+   (``chmod 444``) is not replaced.
 
 An edit that changes nothing (closing a day already closed for the same
 reason) leaves the file untouched and says so. The built-in schedule is never
@@ -39,10 +40,7 @@ Closed Mon 2027-03-15: County floating holiday.
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import os
-import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -50,17 +48,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import filelock
 import tomlkit
 import tomlkit.exceptions
 from tomlkit.toml_document import TOMLDocument
 
-from . import tomldoc
+from . import tomldoc, writer
 from .errors import ScheduleError, SessionNotFoundError
 from .files import decode_text, from_toml
 from .rules import Modality, check_id
 from .schedule import Schedule
 from .session import Session, session_uid
+from .writer import LOCK_TIMEOUT
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -75,9 +73,6 @@ __all__ = [
     "write_new",
 ]
 
-LOCK_TIMEOUT = 60.0
-"""Seconds an edit waits for another edit of the same file to finish before giving up."""
-
 _UTC = UTC
 _NEARBY = timedelta(days=45)
 _EDITED_FIELDS = ("to_date", "start", "end", "modality", "location", "room", "notes")
@@ -85,14 +80,7 @@ _KEEP_COMMENT = (
     "# Added by hmis-schedule: keeps this session as planned, with a higher sequence so\n"
     "# calendars that showed it cancelled show it again."
 )
-
-_test_hook: Callable[[str, Path], None] | None = None
-"""Called as ``_test_hook(stage, path)`` at each stage of a write (tests pause or kill a writer there).
-
-Stages: ``"temp-written"`` (the new text is in the fsynced temporary file
-``path``, the target untouched) and ``"replaced"`` (the target ``path`` holds
-the new text, the folder not yet fsynced).
-"""
+_MISSING = "no such file: create one with `hmis-schedule init FILE`"
 
 
 class EditRefused(ScheduleError):
@@ -690,16 +678,12 @@ def write_new(path: str | Path, text: str, *, overwrite: bool = False) -> Path:
     """
     target = _target(path)
     from_toml(text, source=str(target))
-    with _locked(target):
-        _remove_stale_temps(target)
-        old: bytes | None = None
-        if target.exists():
-            if not overwrite:
-                raise ScheduleError(
-                    "exists already; pass overwrite=True (--force) to replace it", source=str(target)
-                )
-            old = target.read_bytes()
-        _write(target, text.encode("utf-8"), old)
+    with writer.locked(target, timeout=LOCK_TIMEOUT):
+        if target.exists() and not overwrite:
+            raise ScheduleError(
+                "exists already; pass overwrite=True (--force) to replace it", source=str(target)
+            )
+        writer.write_atomic(target, text.encode("utf-8"), backup=True)
     return target
 
 
@@ -710,10 +694,8 @@ def _edit(path: str | Path, now: datetime, apply: Callable[[_Draft], None]) -> O
     """Read, check, change, re-check and write ``path`` under its lock (the steps in the module docstring)."""
     target = _target(path)
     stamp = _stamp(now)
-    with _locked(target):
-        _remove_stale_temps(target)
-        raw = _read(target)
-        text = raw.decode("utf-8")
+    with writer.locked(target, timeout=LOCK_TIMEOUT, missing=_MISSING):
+        text = _read(target)
         try:
             before = from_toml(text, source=str(target))
         except ScheduleError as err:
@@ -738,7 +720,7 @@ def _edit(path: str | Path, now: datetime, apply: Callable[[_Draft], None]) -> O
         updated = stamp if stamp > before.updated else before.updated + timedelta(seconds=1)
         draft.doc["updated"] = updated.astimezone(_UTC)
         after = _keep_sequences_rising(draft, before, _reread(draft.doc, target), target)
-        _write(target, tomlkit.dumps(draft.doc).encode("utf-8"), raw)
+        writer.write_atomic(target, tomlkit.dumps(draft.doc).encode("utf-8"), backup=True)
     summary = draft.final(after) if draft.final is not None else draft.summary
     return Outcome(
         path=target, changed=True, summary=summary, notes=tuple(draft.report(after)), schedule=after
@@ -812,88 +794,15 @@ def _stamp(now: object) -> datetime:
     return now.astimezone(_UTC).replace(microsecond=0)
 
 
-@contextlib.contextmanager
-def _locked(target: Path) -> Iterator[None]:
-    if not target.parent.is_dir():
-        raise ScheduleError(f"the folder {target.parent} does not exist", source=str(target))
-    lock = filelock.FileLock(f"{target}.lock", timeout=LOCK_TIMEOUT)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise ScheduleError(
-            f"another edit has held {target.name}.lock for {LOCK_TIMEOUT:.0f} seconds; try again",
-            source=str(target),
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def _read(target: Path) -> bytes:
+def _read(target: Path) -> str:
+    """The text of the schedule file ``target``; a :class:`ScheduleError` if it cannot be read."""
     try:
         raw = target.read_bytes()
-    except FileNotFoundError:
-        raise ScheduleError(
-            "no such file: create one with `hmis-schedule init FILE`", source=str(target)
-        ) from None
+    except FileNotFoundError:  # removed since the lock was taken
+        raise ScheduleError(_MISSING, source=str(target)) from None
     except IsADirectoryError:
         raise ScheduleError("is a folder, not a schedule file", source=str(target)) from None
-    decode_text(raw, str(target))  # refuses a file that is not UTF-8, naming the byte
-    return raw
-
-
-def _remove_stale_temps(target: Path) -> None:
-    """Remove temporary files a killed writer left (we hold the lock, so no writer is running)."""
-    for stale in target.parent.glob(glob.escape(f".{target.name}.") + "*.tmp"):
-        with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
-
-
-def _write(target: Path, new: bytes, old: bytes | None) -> None:
-    """Keep ``old`` as ``<target>.bak``, then replace ``target`` with ``new``, each atomically."""
-    if old is not None:
-        _atomic_write(target.with_name(target.name + ".bak"), old, like=target, prefix=target.name)
-    _atomic_write(target, new, like=target, prefix=target.name)
-
-
-def _atomic_write(path: Path, data: bytes, *, like: Path, prefix: str) -> None:
-    """Write ``data`` to ``path`` through a fsynced temporary file in the same folder and a rename."""
-    try:
-        mode: int | None = like.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None
-    temp = path.parent / f".{prefix}.{secrets.token_hex(8)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        if _test_hook is not None:
-            _test_hook("temp-written", temp)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    if _test_hook is not None:
-        _test_hook("replaced", path)
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened, as on Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    return decode_text(raw, str(target))  # refuses a file that is not UTF-8, naming the byte
 
 
 # -- small helpers -------------------------------------------------------------
