@@ -1,26 +1,32 @@
 """Safe edits of a schedule file: close and reopen a day, cancel, move or add a session.
 
-Every edit takes the same steps, under a file lock (``<file>.lock``, the
-``filelock`` package) held from the read to the write, so concurrent editors
-never lose one another's edits:
+Every edit reads top-down in one ``with _editing(path, now) as e:`` block and
+takes the same steps, under the file's lock (:func:`hmis_schedule.writer.locked`)
+held from the read to the write, so concurrent editors never lose one
+another's edits:
 
 1. read the file and check it: a file that is invalid already is not edited
    (the error lists its problems, to be fixed by hand first);
-2. change the TOML document with ``tomlkit``, which keeps comments and layout;
-3. raise the ``sequence`` of the closure or change it edits, make sure every
-   session whose content changes gets a higher sequence than before, and set
-   the top-level ``updated`` to the edit time ``now``, so calendars update;
-4. re-read the edited text with :func:`hmis_schedule.files.from_toml`: an edit
+2. change the TOML document with :mod:`hmis_schedule.tomldoc` (``tomlkit``),
+   which keeps comments and layout;
+3. re-read the edited text with :func:`hmis_schedule.files.from_toml`: an edit
    that would make the file invalid is refused with the reason, and the file
-   is untouched;
-5. write atomically: the previous version to ``<file>.bak``, then the new text
-   to a temporary file in the same folder, flushed and fsynced, renamed over
-   the file (``os.replace``), and the folder fsynced. A crash at any moment
-   leaves the old file or the new one, never a torn one.
+   is untouched; then raise the ``sequence`` of the closure or change it
+   edits, make sure every session whose content changes gets a higher
+   sequence than before, and set the top-level ``updated`` to the edit time
+   ``now``, so calendars update;
+4. compute the outcome (what changed, in words) and the text to write;
+5. on leaving the block without an error, write that text in one place,
+   :func:`hmis_schedule.writer.write_atomic`: the previous version to
+   ``<file>.bak``, then the new text through a fsynced temporary file renamed
+   over the file, and the folder fsynced. A crash at any moment leaves the
+   old file or the new one, never a torn one. A read-only file (``chmod 444``)
+   is not replaced.
 
 An edit that changes nothing (closing a day already closed for the same
-reason) leaves the file untouched and says so. The built-in schedule is never
-edited in place: copy it with :func:`write_new` (``hmis-schedule init``).
+reason) leaves the file untouched and says so; an edit that fails leaves it
+untouched too. The built-in schedule is never edited in place: copy it with
+:func:`write_new` (``hmis-schedule init``).
 
 >>> import tempfile
 >>> from datetime import UTC, date, datetime
@@ -39,28 +45,25 @@ Closed Mon 2027-03-15: County floating holiday.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
-import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import filelock
 import tomlkit
 import tomlkit.exceptions
-from tomlkit.container import Container
-from tomlkit.items import AoT, Array, Comment, InlineTable, Item, Table, Trivia, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
+from . import tomldoc, writer
 from .errors import ScheduleError, SessionNotFoundError
 from .files import decode_text, from_toml
 from .rules import Modality, check_id
 from .schedule import Schedule
 from .session import Session, session_uid
+from .writer import LOCK_TIMEOUT
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -75,9 +78,6 @@ __all__ = [
     "write_new",
 ]
 
-LOCK_TIMEOUT = 60.0
-"""Seconds an edit waits for another edit of the same file to finish before giving up."""
-
 _UTC = UTC
 _NEARBY = timedelta(days=45)
 _EDITED_FIELDS = ("to_date", "start", "end", "modality", "location", "room", "notes")
@@ -85,14 +85,8 @@ _KEEP_COMMENT = (
     "# Added by hmis-schedule: keeps this session as planned, with a higher sequence so\n"
     "# calendars that showed it cancelled show it again."
 )
-
-_test_hook: Callable[[str, Path], None] | None = None
-"""Called as ``_test_hook(stage, path)`` at each stage of a write (tests pause or kill a writer there).
-
-Stages: ``"temp-written"`` (the new text is in the fsynced temporary file
-``path``, the target untouched) and ``"replaced"`` (the target ``path`` holds
-the new text, the folder not yet fsynced).
-"""
+_MISSING = "no such file: create one with `hmis-schedule init FILE`"
+_SAME = "the file says so already"
 
 
 class EditRefused(ScheduleError):
@@ -133,21 +127,6 @@ class Outcome:
     summary: str
     notes: tuple[str, ...] = ()
     schedule: Schedule
-
-
-@dataclass(slots=True)
-class _Draft:
-    """An edit in progress: the document being changed and what to say about it."""
-
-    doc: TOMLDocument
-    before: Schedule
-    days: list[date] = field(default_factory=list)
-    summary: str = ""
-    same: str = "the file says so already"
-    raised: list[Any] = field(default_factory=list)
-    report: Callable[[Schedule], Iterable[str]] = lambda _: ()
-    unchanged: Callable[[Schedule], bool] | None = None
-    final: Callable[[Schedule], str] | None = None
 
 
 # -- the edits --------------------------------------------------------------
@@ -193,34 +172,31 @@ def close(path: str | Path, day: date, *, reason: str, now: datetime) -> Outcome
     >>> folder.cleanup()
     """
     reason = _required_text(reason, "reason", "say why the office is closed")
-
-    def apply(draft: _Draft) -> None:
-        draft.days.append(day)
-        index = _index(draft.before.closures, lambda c: c.date == day)
+    with _editing(path, now) as e:
+        e.affects(day)
+        index = _index(e.before.closures, lambda c: c.date == day)
         if index is None:
-            _append_entry(draft.doc, "closures", {"date": day, "reason": reason})
-            draft.summary = f"Closed {_day(day)}: {reason}."
+            tomldoc.append_entry(e.doc, "closures", {"date": day, "reason": reason})
+            summary, same = f"Closed {_day(day)}: {reason}.", _SAME
         else:
-            old = draft.before.closures[index].reason
-            draft.same = f"{_day(day)} is closed already: {old}"
-            entry = _entries(draft.doc, "closures")[index]
-            _set(entry, "reason", reason)
-            draft.raised.append(entry)
-            draft.summary = f"Changed the reason of the closure on {_day(day)} to {reason!r} (was {old!r})."
-
-        def report(after: Schedule) -> Iterator[str]:
-            landing = after.sessions_between(day, day + timedelta(days=1))
-            if landing:
-                yield "Cancelled: " + "; ".join(f"{s.slot_id} {_when(s)}" for s in landing) + "."
-            else:
-                yield (
-                    f"No session is planned on {_day(day)}, so the closure cancels nothing "
-                    f"(sessions nearby: {_nearby_sessions(after, day)})."
-                )
-
-        draft.report = report
-
-    return _edit(path, now, apply)
+            old = e.before.closures[index].reason
+            entry = e.entry("closures", index)
+            tomldoc.set_key(entry, "reason", reason)
+            e.raise_sequence(entry)
+            summary = f"Changed the reason of the closure on {_day(day)} to {reason!r} (was {old!r})."
+            same = f"{_day(day)} is closed already: {old}"
+        after = e.after()
+        if after is None:
+            return e.unchanged(same)
+        landing = after.sessions_between(day, day + timedelta(days=1))
+        if landing:
+            note = "Cancelled: " + "; ".join(f"{s.slot_id} {_when(s)}" for s in landing) + "."
+        else:
+            note = (
+                f"No session is planned on {_day(day)}, so the closure cancels nothing "
+                f"(sessions nearby: {_nearby_sessions(after, day)})."
+            )
+        return e.outcome(summary, [note])
 
 
 def reopen(path: str | Path, day: date, *, now: datetime) -> Outcome:
@@ -259,9 +235,9 @@ def reopen(path: str | Path, day: date, *, now: datetime) -> Outcome:
     >>> folder.cleanup()
     """
 
-    def apply(draft: _Draft) -> None:
-        before = draft.before
-        draft.days.append(day)
+    with _editing(path, now) as e:
+        before = e.before
+        e.affects(day)
         index = _index(before.closures, lambda c: c.date == day)
         holiday = before.holidays.name_on(day) if before.holidays is not None else None
         if index is None and holiday is None:
@@ -280,34 +256,24 @@ def reopen(path: str | Path, day: date, *, now: datetime) -> Outcome:
         done = []
         if index is not None:
             done.append(f"removed the closure ({before.closures[index].reason})")
-            _remove_entry(draft.doc, "closures", index)
+            tomldoc.remove_entry(e.doc, "closures", index)
         if holiday is not None:
             done.append(
                 f"{holiday} is a working day for the training (added to [holidays].exclude)"
             )
-            holidays = draft.doc["holidays"]
-            if "exclude" in holidays:
-                holidays["exclude"].append(day)
-            else:
-                exclude = tomlkit.array()
-                exclude.append(day)
-                _set(holidays, "exclude", exclude)
-        draft.summary = f"Reopened {_day(day)}: {'; '.join(done)}."
-
-        def report(after: Schedule) -> Iterator[str]:
-            landing = after.sessions_between(day, day + timedelta(days=1))
-            on = [s for s in landing if not s.cancelled]
-            if on:
-                yield "Taking place again: " + "; ".join(f"{s.slot_id} {_when(s)}" for s in on) + "."
-            for s in landing:
-                if s.cancelled:
-                    yield f"Still cancelled: {s.slot_id} {_when(s)} ({s.reason})."
-            if not landing:
-                yield f"No session is planned on {_day(day)}."
-
-        draft.report = report
-
-    return _edit(path, now, apply)
+            tomldoc.append_item(e.doc["holidays"], "exclude", day)
+        after = e.after()
+        if after is None:
+            return e.unchanged()
+        landing = after.sessions_between(day, day + timedelta(days=1))
+        on = [s for s in landing if not s.cancelled]
+        notes: list[str] = []
+        if on:
+            notes.append("Taking place again: " + "; ".join(f"{s.slot_id} {_when(s)}" for s in on) + ".")
+        notes.extend(f"Still cancelled: {s.slot_id} {_when(s)} ({s.reason})." for s in landing if s.cancelled)
+        if not landing:
+            notes.append(f"No session is planned on {_day(day)}.")
+        return e.outcome(f"Reopened {_day(day)}: {'; '.join(done)}.", notes)
 
 
 def cancel(path: str | Path, slot: str, day: date, *, reason: str, now: datetime) -> Outcome:
@@ -357,20 +323,18 @@ def cancel(path: str | Path, slot: str, day: date, *, reason: str, now: datetime
     """
     reason = _required_text(reason, "reason", "say why the session is cancelled")
 
-    def apply(draft: _Draft) -> None:
-        planned, notes = _occurrence(draft.before, slot, day)
-        old = draft.before.session(session_uid(slot, planned, draft.before.uid_domain))
-        draft.days.extend({planned, old.day})
-        index = _index(draft.before.changes, lambda c: c.key == (slot, planned))
+    with _editing(path, now) as e:
+        planned, old, notes = e.occurrence(slot, day)
+        e.affects(planned, old.day)
+        index = _index(e.before.changes, lambda c: c.key == (slot, planned))
+        same = _SAME
         if index is None:
-            _append_entry(
-                draft.doc, "changes", {"slot": slot, "date": planned, "cancel": True, "reason": reason}
-            )
+            tomldoc.append_entry(e.doc, "changes", {"slot": slot, "date": planned, "cancel": True, "reason": reason})
         else:
-            change = draft.before.changes[index]
-            entry = _entries(draft.doc, "changes")[index]
+            change = e.before.changes[index]
+            entry = e.entry("changes", index)
             if change.cancel:
-                draft.same = f"{slot} {_when(old)} is cancelled already: {change.reason}"
+                same = f"{slot} {_when(old)} is cancelled already: {change.reason}"
             elif change.to_date is not None and change.to_date != planned:
                 notes.append(
                     f"It had been moved to {_day(change.to_date)}; a cancelled session shows on "
@@ -379,13 +343,12 @@ def cancel(path: str | Path, slot: str, day: date, *, reason: str, now: datetime
             for name in _EDITED_FIELDS:
                 if name in entry:
                     del entry[name]
-            _set(entry, "cancel", True)
-            _set(entry, "reason", reason)
-            draft.raised.append(entry)
-        draft.summary = f"Cancelled {slot} {_when(old)}: {reason}."
-        draft.report = lambda after: notes
-
-    return _edit(path, now, apply)
+            tomldoc.set_key(entry, "cancel", True)
+            tomldoc.set_key(entry, "reason", reason)
+            e.raise_sequence(entry)
+        if e.after() is None:
+            return e.unchanged(same)
+        return e.outcome(f"Cancelled {slot} {_when(old)}: {reason}.", notes)
 
 
 def uncancel(path: str | Path, slot: str, day: date, *, now: datetime) -> Outcome:
@@ -423,31 +386,26 @@ def uncancel(path: str | Path, slot: str, day: date, *, now: datetime) -> Outcom
     >>> folder.cleanup()
     """
 
-    def apply(draft: _Draft) -> None:
-        planned, notes = _occurrence(draft.before, slot, day)
-        old = draft.before.session(session_uid(slot, planned, draft.before.uid_domain))
-        draft.days.append(planned)
-        index = _index(draft.before.changes, lambda c: c.key == (slot, planned))
-        if index is None or not draft.before.changes[index].cancel:
+    with _editing(path, now) as e:
+        planned, old, notes = e.occurrence(slot, day)
+        e.affects(planned)
+        index = _index(e.before.changes, lambda c: c.key == (slot, planned))
+        if index is None or not e.before.changes[index].cancel:
             why = f" but the day is closed ({old.reason}): use `hmis-schedule reopen {old.day}`" if old.cancelled else ""
             raise ScheduleError(f"{slot} {_when(old)} was not cancelled with `cancel`{why}", field="date")
-        entry = _entries(draft.doc, "changes")[index]
+        entry = e.entry("changes", index)
         for name in ("cancel", "reason"):
             if name in entry:
                 del entry[name]
-        _set(entry, "to_date", planned)  # a change that keeps the session on its date
-        draft.raised.append(entry)
-
-        def report(after: Schedule) -> Iterator[str]:
-            yield from notes
-            new = after.session(old.uid)
-            if new.cancelled:
-                yield f"It is still cancelled: {new.reason}."
-
-        draft.summary = f"{slot} {_when(old)} takes place again."
-        draft.report = report
-
-    return _edit(path, now, apply)
+        tomldoc.set_key(entry, "to_date", planned)  # a change that keeps the session on its date
+        e.raise_sequence(entry)
+        after = e.after()
+        if after is None:
+            return e.unchanged()
+        new = after.session(old.uid)
+        if new.cancelled:
+            notes.append(f"It is still cancelled: {new.reason}.")
+        return e.outcome(f"{slot} {_when(old)} takes place again.", notes)
 
 
 def move(
@@ -525,39 +483,31 @@ def move(
             "say what to change: to_date, start, end, location, room, modality or notes", field="to_date"
         )
 
-    def apply(draft: _Draft) -> None:
-        planned, notes_ = _occurrence(draft.before, slot, day)
-        uid = session_uid(slot, planned, draft.before.uid_domain)
-        old = draft.before.session(uid)
-        draft.days.extend({planned, old.day, wanted.get("to_date", planned)})
-        index = _index(draft.before.changes, lambda c: c.key == (slot, planned))
+    with _editing(path, now) as e:
+        planned, old, notes_ = e.occurrence(slot, day)
+        e.affects(planned, old.day, wanted.get("to_date", planned))
+        index = _index(e.before.changes, lambda c: c.key == (slot, planned))
         if index is None:
-            _append_entry(draft.doc, "changes", {"slot": slot, "date": planned, **wanted})
+            tomldoc.append_entry(e.doc, "changes", {"slot": slot, "date": planned, **wanted})
         else:
-            change = draft.before.changes[index]
-            entry = _entries(draft.doc, "changes")[index]
+            change = e.before.changes[index]
+            entry = e.entry("changes", index)
             if change.cancel:
                 notes_.append(f"It was cancelled ({change.reason}); it takes place again.")
                 for name in ("cancel", "reason"):
                     if name in entry:
                         del entry[name]
             for name, value in wanted.items():
-                _set(entry, name, value)
-            draft.raised.append(entry)
-        draft.unchanged = lambda edited: _visible(edited.session(uid)) == _visible(old)
-        draft.same = f"{slot} {_when(old)} is there already"
-
-        def report(after: Schedule) -> Iterator[str]:
-            new = after.session(uid)
-            yield from notes_
-            if new.cancelled:
-                yield f"{_day(new.day)} is closed ({new.reason}), so the session shows as cancelled."
-            yield from _overlaps(after, new)
-
-        draft.final = lambda after: f"Changed {slot} {_when(old)}: now {_describe(after.session(uid))}."
-        draft.report = report
-
-    return _edit(path, now, apply)
+                tomldoc.set_key(entry, name, value)
+            e.raise_sequence(entry)
+        after = e.after()
+        if after is None or _visible(after.session(old.uid)) == _visible(old):
+            return e.unchanged(f"{slot} {_when(old)} is there already")
+        new = after.session(old.uid)
+        if new.cancelled:
+            notes_.append(f"{_day(new.day)} is closed ({new.reason}), so the session shows as cancelled.")
+        notes_.extend(_overlaps(after, new))
+        return e.outcome(f"Changed {slot} {_when(old)}: now {_describe(new)}.", notes_)
 
 
 def add_session(
@@ -629,33 +579,29 @@ def add_session(
         if text.strip():
             data[name] = text.strip()
 
-    def apply(draft: _Draft) -> None:
-        before = draft.before
-        taken = {s.id: f"slot {s.id!r}" for s in before.slots}
-        taken.update({e.id: f"the extra session on {e.date}" for e in before.extras})
+    with _editing(path, now) as e:
+        taken = {s.id: f"slot {s.id!r}" for s in e.before.slots}
+        taken.update({x.id: f"the extra session on {x.date}" for x in e.before.extras})
         if session_id in taken:
             raise ScheduleError(
                 f"{session_id!r} is taken by {taken[session_id]}: choose another id, "
                 f"such as {session_id}-{day:%Y%m%d}",
                 field="id",
             )
-        draft.days.append(day)
-        _append_entry(draft.doc, "extra_sessions", data)
-        uid = session_uid(session_id, day, before.uid_domain)
-
-        def report(after: Schedule) -> Iterator[str]:
-            new = after.session(uid)
-            if new.cancelled:
-                yield (
-                    f"{_day(day)} is closed ({new.reason}), so the session shows as cancelled "
-                    "until the day is reopened."
-                )
-            yield from _overlaps(after, new)
-
-        draft.final = lambda after: f"Added {session_id} {_describe(after.session(uid))}."
-        draft.report = report
-
-    return _edit(path, now, apply)
+        e.affects(day)
+        tomldoc.append_entry(e.doc, "extra_sessions", data)
+        after = e.after()
+        if after is None:
+            return e.unchanged()
+        new = after.session(session_uid(session_id, day, e.before.uid_domain))
+        notes_: list[str] = []
+        if new.cancelled:
+            notes_.append(
+                f"{_day(day)} is closed ({new.reason}), so the session shows as cancelled "
+                "until the day is reopened."
+            )
+        notes_.extend(_overlaps(after, new))
+        return e.outcome(f"Added {session_id} {_describe(new)}.", notes_)
 
 
 def write_new(path: str | Path, text: str, *, overwrite: bool = False) -> Path:
@@ -696,30 +642,145 @@ def write_new(path: str | Path, text: str, *, overwrite: bool = False) -> Path:
     """
     target = _target(path)
     from_toml(text, source=str(target))
-    with _locked(target):
-        _remove_stale_temps(target)
-        old: bytes | None = None
-        if target.exists():
-            if not overwrite:
-                raise ScheduleError(
-                    "exists already; pass overwrite=True (--force) to replace it", source=str(target)
-                )
-            old = target.read_bytes()
-        _write(target, text.encode("utf-8"), old)
+    with writer.locked(target, timeout=LOCK_TIMEOUT):
+        if target.exists() and not overwrite:
+            raise ScheduleError(
+                "exists already; pass overwrite=True (--force) to replace it", source=str(target)
+            )
+        writer.write_atomic(target, text.encode("utf-8"), backup=True)
     return target
 
 
 # -- the steps every edit takes ----------------------------------------------
 
 
-def _edit(path: str | Path, now: datetime, apply: Callable[[_Draft], None]) -> Outcome:
-    """Read, check, change, re-check and write ``path`` under its lock (the steps in the module docstring)."""
+class _Occurrence(NamedTuple):
+    """A session an edit names: its planned date, the session before the edit, notes about finding it."""
+
+    planned: date
+    session: Session
+    notes: list[str]
+
+
+@dataclass(slots=True, kw_only=True)
+class _Edit:
+    """One edit in progress, inside :func:`_editing`: the file as read and the document being changed.
+
+    An edit changes :attr:`doc` (with :mod:`hmis_schedule.tomldoc`), says
+    which days it :meth:`affects` and which entries it changed
+    (:meth:`raise_sequence`), then asks for the schedule :meth:`after` it.
+    It ends with :meth:`outcome`, which plans the text to write, or with
+    :meth:`unchanged`, which plans nothing. :func:`_editing` writes the
+    planned text, once, when the block ends without an error.
+    """
+
+    target: Path
+    stamp: datetime
+    before: Schedule
+    doc: TOMLDocument
+    days: set[date] = field(default_factory=set)
+    raised: list[Any] = field(default_factory=list)
+    stamped: Schedule | None = None
+    to_write: bytes | None = None
+
+    def occurrence(self, slot: str, day: date) -> _Occurrence:
+        """The session of ``slot`` on ``day`` (its planned date or the date it was moved to)."""
+        planned, notes = _occurrence(self.before, slot, day)
+        return _Occurrence(planned, self.before.session(session_uid(slot, planned, self.before.uid_domain)), notes)
+
+    def entry(self, key: str, index: int) -> Any:
+        """Entry ``index`` of the array ``key`` (the ``index``-th closure, change, ...) in the document."""
+        return tomldoc.entries(self.doc, key)[index]
+
+    def affects(self, *days: date) -> None:
+        """Say that the sessions on ``days`` may change (their sequences must rise if they do)."""
+        self.days.update(days)
+
+    def raise_sequence(self, entry: Any) -> None:
+        """Say that ``entry`` (a closure or change) changed: its ``sequence`` goes up by one."""
+        self.raised.append(entry)
+
+    def after(self) -> Schedule | None:
+        """The schedule after the edit, sequences raised and ``updated`` stamped; ``None`` if it changes nothing.
+
+        Raises :class:`EditRefused` if the edited document is not a valid schedule.
+        """
+        if self.stamped is not None:
+            return self.stamped
+        edited = _reread(self.doc, self.target)
+        if edited == self.before:
+            return None
+        for entry in self.raised:
+            tomldoc.set_key(entry, "sequence", int(entry.get("sequence", 1)) + 1)
+        before = self.before
+        updated = self.stamp if self.stamp > before.updated else before.updated + timedelta(seconds=1)
+        self.doc["updated"] = updated.astimezone(_UTC)
+        self.stamped = self._keep_sequences_rising(_reread(self.doc, self.target))
+        return self.stamped
+
+    def outcome(self, summary: str, notes: Iterable[str] = ()) -> Outcome:
+        """What the edit did; the edited document is written when the ``with`` block ends."""
+        if self.stamped is None:
+            raise RuntimeError("call after() first: it checks and stamps the edited document")
+        self.to_write = tomlkit.dumps(self.doc).encode("utf-8")
+        return Outcome(path=self.target, changed=True, summary=summary, notes=tuple(notes), schedule=self.stamped)
+
+    def unchanged(self, same: str = _SAME) -> Outcome:
+        """An edit that changes nothing (the file says ``same`` already): nothing is written."""
+        self.to_write = None
+        return Outcome(path=self.target, changed=False, summary=f"Nothing to change: {same}.", schedule=self.before)
+
+    def _keep_sequences_rising(self, after: Schedule) -> Schedule:
+        """Make every session whose content the edit changed get a higher sequence than before.
+
+        Removing a closure lowers the sequence of the sessions it cancelled; calendar
+        apps ignore an update whose sequence does not rise. Such a session gets its
+        change's (or extra session's) sequence raised, or a change that keeps it on
+        its date with a sequence high enough.
+        """
+        if not self.days:
+            return after
+        before = self.before
+        first, end = min(self.days), max(self.days) + timedelta(days=1)
+        uids = {s.uid for s in before.sessions_between(first, end)}
+        uids |= {s.uid for s in after.sessions_between(first, end)}
+        short: dict[str, tuple[Session, int]] = {}
+        for uid in sorted(uids):
+            try:
+                old, new = before.session(uid), after.session(uid)
+            except SessionNotFoundError:
+                continue  # a session the edit added or removed
+            if _visible(old) != _visible(new) and new.sequence <= old.sequence:
+                short[uid] = (new, old.sequence - new.sequence + 1)
+        if not short:
+            return after
+        for new, step in short.values():
+            key = (new.slot_id, new.original_date)
+            index = next((i for i, c in enumerate(after.changes) if c.key == key), None)
+            extra = next((i for i, x in enumerate(after.extras) if x.id == new.slot_id), None)
+            if index is not None:
+                tomldoc.set_key(self.entry("changes", index), "sequence", after.changes[index].sequence + step)
+            elif extra is not None:
+                tomldoc.set_key(self.entry("extra_sessions", extra), "sequence", after.extras[extra].sequence + step)
+            else:
+                day = new.original_date
+                data = {"slot": new.slot_id, "date": day, "to_date": day, "sequence": step}
+                tomldoc.append_entry(self.doc, "changes", data, comment=_KEEP_COMMENT)
+        return _reread(self.doc, self.target)
+
+
+@contextlib.contextmanager
+def _editing(path: str | Path, now: datetime) -> Iterator[_Edit]:
+    """Lock ``path``, read and check it, yield the edit; write what its outcome planned, once, on a clean exit.
+
+    An error inside the block, or an edit that ends with
+    :meth:`_Edit.unchanged`, leaves the file untouched. A missing file is
+    refused before its lock file is made.
+    """
     target = _target(path)
     stamp = _stamp(now)
-    with _locked(target):
-        _remove_stale_temps(target)
-        raw = _read(target)
-        text = raw.decode("utf-8")
+    with writer.locked(target, timeout=LOCK_TIMEOUT, missing=_MISSING):
+        text = _read(target)
         try:
             before = from_toml(text, source=str(target))
         except ScheduleError as err:
@@ -732,23 +793,10 @@ def _edit(path: str | Path, now: datetime, apply: Callable[[_Draft], None]) -> O
             doc = tomlkit.parse(text)
         except tomlkit.exceptions.TOMLKitError as err:  # tomllib read it, so this is unlikely
             raise ScheduleError(f"cannot be edited: {err}", source=str(target)) from None
-        draft = _Draft(doc=doc, before=before)
-        apply(draft)
-        edited = _reread(draft.doc, target)
-        if edited == before or (draft.unchanged is not None and draft.unchanged(edited)):
-            return Outcome(
-                path=target, changed=False, summary=f"Nothing to change: {draft.same}.", schedule=before
-            )
-        for entry in draft.raised:
-            _set(entry, "sequence", int(entry.get("sequence", 1)) + 1)
-        updated = stamp if stamp > before.updated else before.updated + timedelta(seconds=1)
-        draft.doc["updated"] = updated.astimezone(_UTC)
-        after = _keep_sequences_rising(draft, before, _reread(draft.doc, target), target)
-        _write(target, tomlkit.dumps(draft.doc).encode("utf-8"), raw)
-    summary = draft.final(after) if draft.final is not None else draft.summary
-    return Outcome(
-        path=target, changed=True, summary=summary, notes=tuple(draft.report(after)), schedule=after
-    )
+        edit = _Edit(target=target, stamp=stamp, before=before, doc=doc)
+        yield edit
+        if edit.to_write is not None:
+            writer.write_atomic(target, edit.to_write, backup=True)
 
 
 def _reread(doc: TOMLDocument, target: Path) -> Schedule:
@@ -759,44 +807,6 @@ def _reread(doc: TOMLDocument, target: Path) -> Schedule:
         raise EditRefused(
             f"Refused: this edit would make {target} invalid, so the file was not changed.", err
         ) from None
-
-
-def _keep_sequences_rising(draft: _Draft, before: Schedule, after: Schedule, target: Path) -> Schedule:
-    """Make every session whose content the edit changed get a higher sequence than before.
-
-    Removing a closure lowers the sequence of the sessions it cancelled; calendar
-    apps ignore an update whose sequence does not rise. Such a session gets its
-    change's (or extra session's) sequence raised, or a change that keeps it on
-    its date with a sequence high enough.
-    """
-    if not draft.days:
-        return after
-    first, end = min(draft.days), max(draft.days) + timedelta(days=1)
-    uids = {s.uid for s in before.sessions_between(first, end)}
-    uids |= {s.uid for s in after.sessions_between(first, end)}
-    short: dict[str, tuple[Session, int]] = {}
-    for uid in sorted(uids):
-        try:
-            old, new = before.session(uid), after.session(uid)
-        except SessionNotFoundError:
-            continue  # a session the edit added or removed
-        if _visible(old) != _visible(new) and new.sequence <= old.sequence:
-            short[uid] = (new, old.sequence - new.sequence + 1)
-    if not short:
-        return after
-    for new, step in short.values():
-        key = (new.slot_id, new.original_date)
-        index = next((i for i, c in enumerate(after.changes) if c.key == key), None)
-        extra = next((i for i, e in enumerate(after.extras) if e.id == new.slot_id), None)
-        if index is not None:
-            _set(_entries(draft.doc, "changes")[index], "sequence", after.changes[index].sequence + step)
-        elif extra is not None:
-            _set(_entries(draft.doc, "extra_sessions")[extra], "sequence", after.extras[extra].sequence + step)
-        else:
-            day = new.original_date
-            data = {"slot": new.slot_id, "date": day, "to_date": day, "sequence": step}
-            _append_entry(draft.doc, "changes", data, comment=_KEEP_COMMENT)
-    return _reread(draft.doc, target)
 
 
 def _target(path: str | Path) -> Path:
@@ -818,183 +828,15 @@ def _stamp(now: object) -> datetime:
     return now.astimezone(_UTC).replace(microsecond=0)
 
 
-@contextlib.contextmanager
-def _locked(target: Path) -> Iterator[None]:
-    if not target.parent.is_dir():
-        raise ScheduleError(f"the folder {target.parent} does not exist", source=str(target))
-    lock = filelock.FileLock(f"{target}.lock", timeout=LOCK_TIMEOUT)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise ScheduleError(
-            f"another edit has held {target.name}.lock for {LOCK_TIMEOUT:.0f} seconds; try again",
-            source=str(target),
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def _read(target: Path) -> bytes:
+def _read(target: Path) -> str:
+    """The text of the schedule file ``target``; a :class:`ScheduleError` if it cannot be read."""
     try:
         raw = target.read_bytes()
-    except FileNotFoundError:
-        raise ScheduleError(
-            "no such file: create one with `hmis-schedule init FILE`", source=str(target)
-        ) from None
+    except FileNotFoundError:  # removed since the lock was taken
+        raise ScheduleError(_MISSING, source=str(target)) from None
     except IsADirectoryError:
         raise ScheduleError("is a folder, not a schedule file", source=str(target)) from None
-    decode_text(raw, str(target))  # refuses a file that is not UTF-8, naming the byte
-    return raw
-
-
-def _remove_stale_temps(target: Path) -> None:
-    """Remove temporary files a killed writer left (we hold the lock, so no writer is running)."""
-    for stale in target.parent.glob(glob.escape(f".{target.name}.") + "*.tmp"):
-        with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
-
-
-def _write(target: Path, new: bytes, old: bytes | None) -> None:
-    """Keep ``old`` as ``<target>.bak``, then replace ``target`` with ``new``, each atomically."""
-    if old is not None:
-        _atomic_write(target.with_name(target.name + ".bak"), old, like=target, prefix=target.name)
-    _atomic_write(target, new, like=target, prefix=target.name)
-
-
-def _atomic_write(path: Path, data: bytes, *, like: Path, prefix: str) -> None:
-    """Write ``data`` to ``path`` through a fsynced temporary file in the same folder and a rename."""
-    try:
-        mode: int | None = like.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None
-    temp = path.parent / f".{prefix}.{secrets.token_hex(8)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        if _test_hook is not None:
-            _test_hook("temp-written", temp)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    if _test_hook is not None:
-        _test_hook("replaced", path)
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened, as on Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-# -- tomlkit: change a document without losing its comments --------------------
-
-
-def _entries(doc: TOMLDocument, key: str) -> Any:
-    """The array of tables (or inline array) under ``key``, in the order the schedule read it."""
-    return doc[key]
-
-
-def _pop_tail(container: Container) -> list[Item]:
-    """Remove and return the comments and blank lines after the last key of ``container``."""
-    body = container.body
-    n = len(body)
-    while n and body[n - 1][0] is None and isinstance(body[n - 1][1], Comment | Whitespace):
-        n -= 1
-    tail = [item for _, item in body[n:]]
-    del body[n:]
-    return tail
-
-
-def _set(table: Any, key: str, value: Any) -> None:
-    """Set ``key`` in ``table``; a new key goes after the last key, before trailing comments."""
-    if isinstance(table, InlineTable) or key in table or not isinstance(table, Table | Container):
-        table[key] = value
-        return
-    container = table.value if isinstance(table, Table) else table
-    tail = _pop_tail(container)
-    table[key] = value
-    for item in tail:
-        container.add(item)
-
-
-def _table(data: Mapping[str, Any], comment: str | None = None) -> Table:
-    table = tomlkit.table()
-    if comment:
-        for line in comment.splitlines():
-            table.add(tomlkit.comment(line.removeprefix("# ")))
-    for key, value in data.items():
-        table.add(key, value)
-    return table
-
-
-def _append_entry(doc: TOMLDocument, key: str, data: Mapping[str, Any], comment: str | None = None) -> None:
-    """Append a ``[[key]]`` table (or an inline table, for an inline array) to the document."""
-    if key not in doc:
-        if not tomlkit.dumps(doc).endswith("\n\n"):
-            doc.add(tomlkit.nl())
-        aot = tomlkit.aot()
-        aot.append(_table(data, comment))
-        doc.add(key, aot)
-        return
-    entries = doc[key]
-    if isinstance(entries, Array):
-        inline = tomlkit.inline_table()
-        inline.update(data)
-        entries.append(inline)
-        return
-    table = _table(data, comment)
-    if isinstance(entries, AoT) and len(entries):
-        last = entries[-1]
-        tail = _pop_tail(last.value)
-        split = next((i for i, item in enumerate(tail) if isinstance(item, Whitespace)), len(tail))
-        for item in tail[:split]:  # comments right under the last entry stay with it
-            last.value.add(item)
-        last.value.add(tomlkit.nl())
-        entries.append(table)
-        for item in tail[split:]:  # what comes before the next section stays before it
-            table.value.add(item)
-        return
-    entries.append(table)
-
-
-def _remove_entry(doc: TOMLDocument, key: str, index: int) -> None:
-    """Remove entry ``index`` under ``key``, keeping the comments that follow it."""
-    entries = doc[key]
-    if isinstance(entries, Array):
-        del entries[index]
-        return
-    victim = entries[index]
-    tail = _pop_tail(victim.value)
-    text = "".join(item.as_string() for item in tail)
-    if index > 0:
-        for item in tail:
-            entries[index - 1].value.add(item)
-        del entries[index]
-    elif len(entries) > 1:
-        following = entries[1]
-        following.trivia.indent = text + following.trivia.indent
-        del entries[index]
-    else:
-        position = next(i for i, (_, item) in enumerate(doc.body) if item is entries)
-        doc.remove(key)
-        if text.strip():
-            doc.body[position] = (None, Comment(Trivia(indent="", comment_ws="", comment=text.rstrip("\n"), trail="\n")))
+    return decode_text(raw, str(target))  # refuses a file that is not UTF-8, naming the byte
 
 
 # -- small helpers -------------------------------------------------------------

@@ -10,10 +10,11 @@ server. The layout mirrors the server's URLs, with Spanish under ``es/``
     sessions.json                the same sessions as JSON records (es/sessions.json in Spanish,
                                  linking the Spanish session files)
 
-Every file is written to a temporary file beside it and renamed into place,
-so a web server reading the folder never sees a half-written file. A file
-whose bytes did not change is left alone (its modification time too, so
-caches keep their validators). Files of sessions that left the window are
+Every file is written to a temporary file beside it and renamed into place
+(:func:`hmis_schedule.writer.write_atomic`, mode 0644), so a web server
+reading the folder never sees a half-written file. A file whose bytes did not
+change is left alone (its modification time too, so caches keep their
+validators). Files of sessions that left the window are
 kept: links to them keep working.
 
 >>> import tempfile
@@ -28,8 +29,6 @@ kept: links to them keep working.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -39,39 +38,9 @@ from .facts import LANGUAGES
 from .feed import feed_window, render_feed, render_session
 from .record import session_record
 from .schedule import Schedule
+from .writer import write_atomic
 
-__all__ = ["export", "write_atomic"]
-
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` through a temporary file and a rename; ``False`` if it held them already.
-
-    The file is readable by everyone (mode 0644), as a web server needs.
-
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = Path(folder) / "feed.ics"
-    ...     write_atomic(path, b"one"), write_atomic(path, b"one"), path.read_bytes()
-    (True, False, b'one')
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return True
-
+__all__ = ["export"]
 
 def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: str = "") -> list[Path]:
     """Write every feed, one calendar per session and ``sessions.json`` into ``directory``.
@@ -141,6 +110,7 @@ def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: 
     written = []
     for name, data in files:
         path = root / name
-        write_atomic(path, data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data, mode=0o644)
         written.append(path)
     return written

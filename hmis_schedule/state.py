@@ -14,7 +14,7 @@ Each entry revokes every private link with that label (compared without
 regard to case) issued up to ``at``; a link made for the same label later
 works. ``hmis-schedule revoke LABEL`` adds entries with :func:`revoke`, under
 the same lock and with the same atomic write as schedule edits
-(:mod:`hmis_schedule.edit`), keeping comments; the server follows the file
+(:mod:`hmis_schedule.writer`), keeping comments; the server follows the file
 as it follows the schedule. A missing file means nothing is revoked.
 
 >>> from datetime import UTC, datetime
@@ -37,9 +37,9 @@ from typing import Any
 import tomlkit
 import tomlkit.exceptions
 
-from . import edit
+from . import writer
 from .errors import Problem, ScheduleError
-from .files import read_text
+from .files import decode_text, read_text
 from .private import Grant, check_label
 
 __all__ = [
@@ -185,7 +185,7 @@ def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revoca
     Revoking a label again moves its time to ``now``. The file is created if
     missing; otherwise it is read, checked, changed with tomlkit (comments
     kept) and written atomically under its lock, the previous version kept as
-    ``<file>.bak`` (:mod:`hmis_schedule.edit`).
+    ``<file>.bak`` (:mod:`hmis_schedule.writer`).
 
     Parameters
     ----------
@@ -204,7 +204,7 @@ def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revoca
     ------
     ScheduleError
         For a bad label or time, a missing folder, or a state file that is
-        not valid (it is not changed: fix it first).
+        not valid or is read-only (it is not changed: fix it first).
 
     >>> import tempfile
     >>> folder = tempfile.TemporaryDirectory()
@@ -221,18 +221,11 @@ def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revoca
     at = now.astimezone(UTC).replace(microsecond=0)
     target = Path(os.path.realpath(path))
     source = str(target)
-    with edit._locked(target):
-        edit._remove_stale_temps(target)
+    with writer.locked(target):
         try:
-            old: bytes | None = target.read_bytes()
+            text = decode_text(target.read_bytes(), source)
         except FileNotFoundError:
-            old = None
-        try:
-            text = _HEADER if old is None else old.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise ScheduleError(
-                f"is not UTF-8 text ({err.reason} at byte {err.start})", source=source
-            ) from None
+            text = _HEADER
         before = from_state_toml(text, source=source)
         try:
             doc = tomlkit.parse(text)
@@ -252,5 +245,5 @@ def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revoca
             doc["revoked"].append(table)
         new = tomlkit.dumps(doc)
         after = from_state_toml(new, source=source)
-        edit._write(target, new.encode("utf-8"), old)
+        writer.write_atomic(target, new.encode("utf-8"), backup=True)
     return next(r for r in after.revoked if r.label.casefold() == name.casefold())

@@ -468,3 +468,29 @@ def test_an_edit_waits_for_the_lock_and_gives_up_with_a_clear_message(
     assert path.read_bytes() == before
     editing.close(path, date(2027, 3, 15), reason="x", now=NOW)  # the lock is free again
     assert len(load_schedule(path).closures) == 1
+
+
+def test_a_read_only_file_is_not_edited(path: Path) -> None:
+    os.chmod(path, 0o444)
+    before = path.read_bytes()
+    with pytest.raises(ScheduleError, match="is read-only") as caught:
+        editing.close(path, date(2027, 3, 15), reason="x", now=NOW)
+    assert caught.value.source == str(path)
+    assert path.read_bytes() == before and stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert not path.with_name("schedule.toml.bak").exists()
+    os.chmod(path, 0o644)
+    assert editing.close(path, date(2027, 3, 15), reason="x", now=NOW).changed  # writable again
+
+
+def test_a_failed_edit_of_a_missing_file_leaves_no_lock_file(tmp_path: Path) -> None:
+    with pytest.raises(ScheduleError, match="hmis-schedule init"):
+        editing.cancel(tmp_path / "mistyped.toml", "second-monday", date(2027, 1, 11), reason="x", now=NOW)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_edit_leaves_the_file_and_its_backup_untouched(path: Path) -> None:
+    editing.close(path, date(2027, 3, 15), reason="x", now=NOW)
+    files = {p.name: p.read_bytes() for p in path.parent.iterdir() if not p.name.endswith(".lock")}
+    with pytest.raises(ScheduleError):
+        editing.move(path, "second-monday", date(2027, 1, 11), start=time(17), now=NOW)  # ends before it starts
+    assert {p.name: p.read_bytes() for p in path.parent.iterdir() if not p.name.endswith(".lock")} == files

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import threading
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from feed_readers import expected, read_icalendar
 
 from hmis_schedule import Schedule, ScheduleError
 from hmis_schedule.addresses import FEED_FILES, FeedFilter, feed_path, session_path
-from hmis_schedule.export import export, write_atomic
+from hmis_schedule.export import export
 from hmis_schedule.feed import feed_window, render_feed, render_session
 from hmis_schedule.record import session_record
 
@@ -115,44 +113,6 @@ def test_export_into_a_file_is_refused(tmp_path: Path, clackamas: Schedule) -> N
     with pytest.raises(ScheduleError) as err:
         export(clackamas, target, today=TODAY)
     assert err.value.field == "directory"
-
-
-def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "calendar.ics"
-    write_atomic(path, b"old")
-
-    def broken(src: str, dst: str) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(OSError):
-        write_atomic(path, b"new")
-    assert path.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["calendar.ics"]
-
-
-def test_a_reader_never_sees_a_half_written_file(tmp_path: Path) -> None:
-    path = tmp_path / "calendar.ics"
-    versions = [bytes([65 + i]) * 200_000 for i in range(2)]
-    write_atomic(path, versions[0])
-    done = threading.Event()
-
-    def rewrite() -> None:
-        for i in range(40):
-            write_atomic(path, versions[i % 2 - 1])
-        done.set()
-
-    writer = threading.Thread(target=rewrite)
-    writer.start()
-    for _ in range(2000):
-        data = path.read_bytes()
-        assert data in versions
-        if done.is_set():
-            break
-    writer.join(timeout=60)
-    assert not writer.is_alive()
 
 
 def test_a_uid_that_is_not_a_plain_file_name_is_refused(tmp_path: Path, clackamas: Schedule) -> None:
