@@ -1,17 +1,30 @@
-"""Shared test set-up: Hypothesis profiles and the built-in schedule as a fixture.
+"""Shared test set-up: Hypothesis profiles and the fixtures many test modules use.
 
 The ``ci`` profile (chosen when ``CI`` is set) is derandomized and has no
 deadline, so CI runs are repeatable and never fail on a slow machine.
+
+Fixtures, as flaskr's tests share theirs: ``clackamas`` (the built-in
+schedule), ``frozen_now`` (the tests' "now", :data:`support.FROZEN`),
+``schedule_file`` (a copy of the built-in schedule in ``tmp_path``), ``app``
+(the web app on the built-in schedule at ``frozen_now``, linking under
+:data:`support.BASE`) and ``client`` (its test client).
 """
 
 from __future__ import annotations
 
 import os
+from datetime import datetime
+from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
+from support import BASE, FROZEN
 
 import hmis_schedule
+from hmis_schedule import web
+from hmis_schedule.files import builtin_text
 
 settings.register_profile(
     "ci",
@@ -28,3 +41,35 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 def clackamas() -> hmis_schedule.Schedule:
     """The built-in Clackamas schedule (immutable, so one for the whole run)."""
     return hmis_schedule.clackamas()
+
+
+@pytest.fixture
+def frozen_now() -> datetime:
+    """The tests' "now": a Thursday morning in the schedule's zone."""
+    return FROZEN
+
+
+@pytest.fixture
+def schedule_file(tmp_path: Path) -> Path:
+    """A copy of the built-in schedule file, ``schedule.toml`` in a temporary folder, to edit or follow."""
+    path = tmp_path / "schedule.toml"
+    path.write_text(builtin_text(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def app() -> Flask:
+    """The web app serving the built-in schedule at :data:`support.FROZEN`, linking under :data:`support.BASE`.
+
+    One for the whole run: its caches make later requests cheap, and nothing a test does changes it.
+    """
+    return web.create_app(
+        {"NOW": lambda: FROZEN, "HMIS_BASE_URL": BASE, "HMIS_SCHEDULE": "", "HMIS_SECRET_KEY": "",
+         "HMIS_TEAMS_URL": "", "HMIS_SECRETS_FILE": "", "HMIS_STATE_FILE": ""}
+    )  # fmt: skip
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of ``app``."""
+    return app.test_client()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import BASE
 
 from hmis_schedule import LANGUAGES, ScheduleError, clackamas
 from hmis_schedule.addresses import (
@@ -19,7 +20,6 @@ from hmis_schedule.addresses import (
     session_path,
 )
 
-BASE = "https://hmis.example.org"
 uids = st.from_regex(r"[a-z][a-z0-9-]{0,20}-20[0-9]{6}@[a-z]{1,10}\.org", fullmatch=True)
 
 

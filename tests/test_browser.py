@@ -43,10 +43,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
+from support import FROZEN, ZONE
 from werkzeug.serving import BaseWSGIServer, make_server
 
 import hmis_schedule
@@ -74,8 +74,6 @@ AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 OUTPUT = ROOT / "test-output" / "browser"
 
-ZONE = ZoneInfo("America/Los_Angeles")
-FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)  # a Thursday
 INSTANTS = {
     "thursday": FROZEN,
     "before-labor-day": datetime(2026, 9, 1, 8, 0, tzinfo=ZONE),  # Sept 7 is cancelled

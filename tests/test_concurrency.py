@@ -124,13 +124,6 @@ def temporary_files(folder: Path) -> list[str]:
 
 
 @pytest.fixture
-def schedule_file(tmp_path: Path) -> Path:
-    path = tmp_path / "schedule.toml"
-    path.write_text(builtin_text(), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
 def large_file(tmp_path: Path) -> Path:
     bulk = "".join(
         f'\n[[closures]]\ndate = {date(2030, 1, 1) + timedelta(days=i)}\nreason = "Closure {i} of a large file"\n'

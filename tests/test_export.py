@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from feed_readers import expected, read_icalendar
+from support import BASE
 
 from hmis_schedule import Schedule, ScheduleError
 from hmis_schedule.addresses import FEED_FILES, FeedFilter, feed_path, session_path
@@ -17,7 +18,6 @@ from hmis_schedule.feed import feed_window, render_feed, render_session
 from hmis_schedule.record import session_record
 
 TODAY = date(2026, 11, 23)
-BASE = "https://hmis.example.org"
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from dateutil.relativedelta import relativedelta
 from feed_readers import TEXT, read_icalendar, schedules, windows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import BASE
 
 from hmis_schedule import (
     Change,
@@ -49,7 +50,6 @@ from hmis_schedule.i18n import LOCALE_DIR
 from hmis_schedule.text import HOLIDAY_NAMES, holiday_name
 
 TODAY = date(2026, 11, 23)
-BASE = "https://hmis.example.org"
 ROOT = Path(__file__).parent.parent
 
 

@@ -17,13 +17,13 @@ from datetime import date
 
 import pytest
 from feed_readers import DATA_DIR, expected, read_ical, read_icalendar
+from support import BASE
 
 import hmis_schedule
 from hmis_schedule import Change, Schedule
 from hmis_schedule.feed import render_feed, render_session
 
 TODAY = date(2026, 11, 23)
-BASE = "https://hmis.example.org"
 
 
 def _moved() -> Schedule:

@@ -30,6 +30,7 @@ from feed_readers import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import BASE
 
 import hmis_schedule
 from hmis_schedule.addresses import FeedFilter, page_url
@@ -37,7 +38,6 @@ from hmis_schedule.feed import clean_text, render_feed
 from hmis_schedule.text import session_description, session_location, session_summary
 
 TODAY = date(2026, 11, 23)
-BASE = "https://hmis.example.org"
 
 # Windows of at most five years (the feed's limit) covering 2020 to 2045.
 CLACKAMAS_WINDOWS = [

@@ -12,18 +12,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from support import FROZEN
 
 import hmis_schedule
 from hmis_schedule import web
 from hmis_schedule.follow import Readable, Reading
 from hmis_schedule.source import Loaded
 
-ZONE = ZoneInfo("America/Los_Angeles")
-FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)
 SCHEDULE = hmis_schedule.clackamas()
 OTHER = hmis_schedule.load_schedule(
     Path(__file__).resolve().parent.parent / "examples" / "another-county.toml"

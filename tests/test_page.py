@@ -6,6 +6,7 @@ import dataclasses
 from datetime import UTC, datetime
 
 import pytest
+from support import BASE
 
 from hmis_schedule import Schedule, clackamas
 from hmis_schedule.addresses import Addresses
@@ -13,7 +14,6 @@ from hmis_schedule.overview import overview
 from hmis_schedule.page import page_model
 from hmis_schedule.text import session_reason, session_summary
 
-BASE = "https://hmis.example.org"
 NOW = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 
 

@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -28,6 +27,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from support import BASE, FROZEN
 
 import hmis_schedule
 from hmis_schedule import Modality, feed, private, state, web
@@ -38,8 +38,6 @@ from hmis_schedule.redact import RedactFilter, guard, redact
 from hmis_schedule.web import gunicorn_config
 
 ROOT = Path(__file__).resolve().parent.parent
-ZONE = ZoneInfo("America/Los_Angeles")
-FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)
 SCHEDULE = hmis_schedule.clackamas()
 KEY = "test-only-secret-key-0123456789-abcdefghij"
 OTHER_KEY = "another-secret-key-0123456789-abcdefghijk"
@@ -49,7 +47,6 @@ JOIN = (
     + MARKER
     + "%40thread.v2/0?context=%7b%22Tid%22%3a%22abc%22%7d"
 )
-BASE = "https://hmis.example.org"
 ONLINE_UID = f"first-monday-20261207@{SCHEDULE.uid_domain}"
 IN_PERSON_UID = f"second-monday-20261214@{SCHEDULE.uid_domain}"
 
@@ -324,9 +321,7 @@ def test_a_link_that_is_not_valid_gets_the_same_404_as_an_unknown_url(
     same_as_unknown(off.get(f"/private/{TOKEN}/{name}"), client, name)
 
 
-def test_a_revoked_label_gets_the_same_404_and_a_later_link_works(tmp_path: Path) -> None:
-    schedule_file = tmp_path / "schedule.toml"
-    schedule_file.write_text(builtin_text(), encoding="utf-8")
+def test_a_revoked_label_gets_the_same_404_and_a_later_link_works(schedule_file: Path) -> None:
     ticks = iter(range(0, 1000, 2))
     app = make_app(str(schedule_file), MONOTONIC=lambda: float(next(ticks)))
     client = app.test_client()

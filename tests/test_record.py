@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
+from support import BASE
 
 from hmis_schedule import Schedule, Session, clackamas, schedule_info, session_record
 from hmis_schedule.openapi import openapi_spec
 
-BASE = "https://hmis.example.org"
 SCHEDULE = clackamas()
 SESSIONS = SCHEDULE.sessions_between(date(2026, 1, 1), date(2028, 1, 1))
 

@@ -28,10 +28,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import gunicorn
 import pytest
+from support import FROZEN
 
 import hmis_schedule
 from hmis_schedule import feed, private, state, web
@@ -39,8 +39,6 @@ from hmis_schedule.files import builtin_text, load_schedule
 from hmis_schedule.follow import FileFollower
 
 ROOT = Path(__file__).resolve().parent.parent
-ZONE = ZoneInfo("America/Los_Angeles")
-FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)
 KEY = "reload-test-secret-key-0123456789-abcdefgh"
 JOIN = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_RELOADMEETING%40thread.v2/0"
 ORIGINAL_NAME = 'name = { en = "Clackamas County HMIS new user training"'
@@ -229,13 +227,6 @@ def test_threads_see_a_whole_old_or_new_reading(number_file: Path) -> None:
 
 
 # -- the app, with an injected clock ---------------------------------------------------------------
-
-
-@pytest.fixture
-def schedule_file(tmp_path: Path) -> Path:
-    path = tmp_path / "schedule.toml"
-    path.write_text(builtin_text(), encoding="utf-8")
-    return path
 
 
 def make_app(path: Path, clock: Clock, **config: object) -> Any:

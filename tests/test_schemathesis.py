@@ -25,20 +25,18 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 import schemathesis
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
+from support import FROZEN
 
 import hmis_schedule
 from hmis_schedule import feed, web
 from hmis_schedule.openapi import openapi_spec
 
-ZONE = ZoneInfo("America/Los_Angeles")
-FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)  # a Thursday
 SCHEDULE = hmis_schedule.clackamas()
 EXAMPLES = int(os.environ.get("HMIS_FUZZ_EXAMPLES") or (150 if os.environ.get("CI") else 30))
 MINIMUM_IN_CI = 1_000

@@ -10,18 +10,16 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support import FROZEN
 
 import hmis_schedule
 from hmis_schedule import feed, web
 from hmis_schedule.web.feeds import FEEDS
 
-ZONE = ZoneInfo("America/Los_Angeles")
-FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)  # a Thursday, after the schedule last changed
 SCHEDULE = hmis_schedule.clackamas()
 UID = f"second-monday-20260914@{SCHEDULE.uid_domain}"
 

@@ -14,28 +14,21 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
+from support import BASE, FROZEN, ZONE
 
 import hmis_schedule
-from hmis_schedule import feed, web
+from hmis_schedule import feed
 from hmis_schedule.feed import render_session
 from hmis_schedule.openapi import openapi_spec
 from hmis_schedule.record import session_record
 
-ZONE = ZoneInfo("America/Los_Angeles")
-FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)
-BASE = "https://hmis.example.org"
 SCHEDULE = hmis_schedule.clackamas()
-APP = web.create_app({"NOW": lambda: FROZEN, "HMIS_BASE_URL": BASE})
 SPEC = openapi_spec(BASE)
-
-
-@pytest.fixture
-def client() -> FlaskClient:
-    return APP.test_client()
 
 
 def schema_validator(name: str) -> jsonschema.Draft202012Validator:
@@ -65,10 +58,10 @@ def _flask_to_openapi(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
-def test_every_route_is_in_the_spec_and_every_spec_path_is_a_route() -> None:
+def test_every_route_is_in_the_spec_and_every_spec_path_is_a_route(app: Flask) -> None:
     routes = {
         _flask_to_openapi(rule.rule): rule.methods - {"HEAD", "OPTIONS"}
-        for rule in APP.url_map.iter_rules()
+        for rule in app.url_map.iter_rules()
         if rule.endpoint != "static"
     }
     paths = {path: {m.upper() for m in item} for path, item in SPEC["paths"].items()}
@@ -202,8 +195,8 @@ ROUTES = st.sampled_from(
 
 
 @given(route=ROUTES, query=QUERIES)
-def test_no_query_string_gives_a_server_error(route: str, query: list[tuple[str, str]]) -> None:
-    response = APP.test_client().get(route + "?" + urlencode(query))
+def test_no_query_string_gives_a_server_error(app: Flask, route: str, query: list[tuple[str, str]]) -> None:
+    response = app.test_client().get(route + "?" + urlencode(query))
     assert response.status_code in (200, 400), response.get_data(as_text=True)[:500]
     given_names = {name for name, _ in query}
     if response.status_code == 400:
@@ -225,9 +218,9 @@ def test_no_query_string_gives_a_server_error(route: str, query: list[tuple[str,
 @given(
     days=st.integers(min_value=0, max_value=365 * 5 + 1), start=st.dates(date(2020, 1, 1), date(2030, 12, 31))
 )
-def test_windows_up_to_the_limit_are_served_and_longer_ones_refused(days: int, start: date) -> None:
+def test_windows_up_to_the_limit_are_served_and_longer_ones_refused(app: Flask, days: int, start: date) -> None:
     end = start + timedelta(days=days)
-    response = APP.test_client().get(f"/api/sessions.json?from={start}&to={end}")
+    response = app.test_client().get(f"/api/sessions.json?from={start}&to={end}")
     try:
         first, last = feed.feed_window(SCHEDULE, FROZEN.date(), start, end + timedelta(days=1))
     except hmis_schedule.WindowError:
@@ -240,13 +233,13 @@ def test_windows_up_to_the_limit_are_served_and_longer_ones_refused(days: int, s
 
 
 @given(accept=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60))
-def test_any_accept_language_gives_a_page(accept: str) -> None:
-    response = APP.test_client().get("/", headers={"Accept-Language": accept})
+def test_any_accept_language_gives_a_page(app: Flask, accept: str) -> None:
+    response = app.test_client().get("/", headers={"Accept-Language": accept})
     assert response.status_code == 200
     assert response.headers["Content-Language"] in ("en", "es")
 
 
 @given(uid=st.text(max_size=80))
-def test_any_session_uid_gives_a_calendar_or_a_404(uid: str) -> None:
-    response = APP.test_client().get("/sessions/" + quote(uid, safe="") + ".ics")
+def test_any_session_uid_gives_a_calendar_or_a_404(app: Flask, uid: str) -> None:
+    response = app.test_client().get("/sessions/" + quote(uid, safe="") + ".ics")
     assert response.status_code in (200, 404)

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
@@ -23,15 +22,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
+from support import BASE, FROZEN
 
 import hmis_schedule
 from hmis_schedule import Text, feed, text, web
 from hmis_schedule.addresses import session_path
 from hmis_schedule.web.templating import TEMPLATES, TRANSLATIONS
 
-ZONE = ZoneInfo("America/Los_Angeles")
-FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)  # a Thursday
-BASE = "https://hmis.example.org"
 SCHEDULE = hmis_schedule.clackamas()
 GRID_END = date(2027, 3, 1)  # the page shows December, January and February
 ROOT = Path(__file__).resolve().parent.parent
