@@ -54,11 +54,6 @@ def _holidays_in(
     return [tables[year] for year in range(first, last + 1)]
 
 
-def _forget_holidays() -> None:
-    """Empty the holiday tables (for benchmarks of a cold start)."""
-    _TABLES.clear()
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HolidayCalendar:
     """Public holidays from the ``holidays`` package, on which sessions are cancelled.
