@@ -330,17 +330,14 @@ def list_command(
     if last < first:
         raise click.BadParameter(f"{last} is before --from {first}", ctx, param_hint="'--to'")
     try:
-        feed_window(schedule, today, first, last + timedelta(days=1))
+        window = feed_window(schedule, today, first, last + timedelta(days=1))
     except WindowError as err:
         hint = "'--to'" if err.field == "end" else "'--from'"
         raise click.BadParameter(err.message, ctx, param_hint=hint) from None
     if fmt == "ics":
-        ics = render_feed(
-            schedule, today=today, lang=lang, filter=modality or "all", start=first, end=last + timedelta(days=1)
-        )
-        click.echo(ics, nl=False)
+        click.echo(render_feed(schedule, window, lang=lang, filter=modality or "all"), nl=False)
         return
-    sessions = schedule.sessions_between(first, last + timedelta(days=1), modality=modality)
+    sessions = schedule.sessions_between(window.start, window.end, modality=modality)
     if fmt == "json":
         _print_json(
             {

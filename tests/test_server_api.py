@@ -134,7 +134,8 @@ def test_sessions_json_is_the_librarys_sessions(
 
 def test_sessions_json_default_window_is_the_feeds(client: FlaskClient) -> None:
     data = client.get("/api/sessions.json").json
-    start, end = feed.feed_window(SCHEDULE, FROZEN.date())
+    window = feed.feed_window(SCHEDULE, FROZEN.date())
+    start, end = window.start, window.end
     assert data["window"] == {"start": start.isoformat(), "end": end.isoformat()}
     assert [s["uid"] for s in data["sessions"]] == [s.uid for s in SCHEDULE.sessions_between(start, end)]
     assert data["version"] == SCHEDULE.version
@@ -229,7 +230,8 @@ def test_windows_up_to_the_limit_are_served_and_longer_ones_refused(days: int, s
     end = start + timedelta(days=days)
     response = APP.test_client().get(f"/api/sessions.json?from={start}&to={end}")
     try:
-        first, last = feed.feed_window(SCHEDULE, FROZEN.date(), start, end + timedelta(days=1))
+        window = feed.feed_window(SCHEDULE, FROZEN.date(), start, end + timedelta(days=1))
+        first, last = window.start, window.end
     except hmis_schedule.WindowError:
         assert response.status_code == 400
         assert response.json["error"]["parameter"] == "to"

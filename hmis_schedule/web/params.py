@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from flask import request
 
-from hmis_schedule import LANGUAGES, Modality, Schedule, Status, WindowError, feed_window
+from hmis_schedule import LANGUAGES, Modality, Schedule, Status, Window, WindowError, feed_window
 from hmis_schedule.facts import DEFAULT_LANGUAGE
 
 __all__ = [
@@ -125,8 +125,12 @@ def after() -> datetime | None:
     return moment
 
 
-def window(schedule: Schedule, today: date) -> tuple[date, date]:
-    """The half-open window of the inclusive ``from``/``to`` parameters (the feed's default where left out)."""
+def window(schedule: Schedule, today: date) -> Window:
+    """The half-open :class:`~hmis_schedule.Window` of the inclusive ``from``/``to`` parameters.
+
+    Each one left out takes the schedule's ``[feed]`` default; the window is
+    checked here, once, and passed on as it is.
+    """
     first = _date("from")
     last = _date("to")
     end = None if last is None else last + timedelta(days=1)
