@@ -272,6 +272,20 @@ def test_the_app_serves_an_edited_file_without_a_restart(schedule_file: Path) ->
     assert client.get("/api/sessions.json").json["version"] == edited.version
 
 
+def test_the_openapi_description_follows_the_feed_settings_of_an_edited_file(schedule_file: Path) -> None:
+    clock = Clock()
+    client = make_app(schedule_file, clock).test_client()
+    before = client.get("/openapi.json").json  # rendered and cached
+    old = "past_days = 90 "
+    assert old in builtin_text()
+    write_atomically(schedule_file, builtin_text().replace(old, "past_days = 30 ", 1))
+    requests(client, clock)
+    after = client.get("/openapi.json").json
+    (first,) = [p for p in after["paths"]["/calendar.ics"]["get"]["parameters"] if p["name"] == "from"]
+    assert "default 30 days before today" in first["description"]
+    assert after != before
+
+
 def test_an_invalid_file_is_reported_by_healthz_and_never_served(
     schedule_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

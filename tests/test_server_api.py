@@ -6,6 +6,7 @@ Hypothesis throws query strings at the feed and API routes: no answer is a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 import hmis_schedule
-from hmis_schedule import feed, web
+from hmis_schedule import FeedSettings, feed, web
 from hmis_schedule.feed import render_session
 from hmis_schedule.openapi import openapi_spec
 from hmis_schedule.record import session_record
@@ -30,7 +31,7 @@ FROZEN = datetime(2026, 12, 3, 10, 0, tzinfo=ZONE)
 BASE = "https://hmis.example.org"
 SCHEDULE = hmis_schedule.clackamas()
 APP = web.create_app({"NOW": lambda: FROZEN, "HMIS_BASE_URL": BASE})
-SPEC = openapi_spec(BASE)
+SPEC = openapi_spec(BASE, feed=SCHEDULE.feed)
 
 
 @pytest.fixture
@@ -59,6 +60,16 @@ def test_the_spec_is_valid_openapi_3_1() -> None:
 
 def test_the_served_spec_is_the_spec(client: FlaskClient) -> None:
     assert client.get("/openapi.json").json == SPEC
+
+
+def test_the_spec_describes_the_window_of_the_schedules_feed_settings() -> None:
+    schedule = dataclasses.replace(SCHEDULE, feed=FeedSettings(past_days=30, future_months=6, max_years=2))
+    app = web.create_app({"NOW": lambda: FROZEN, "HMIS_BASE_URL": BASE, "HMIS_SCHEDULE": schedule})
+    served = app.test_client().get("/openapi.json").json
+    assert served == openapi_spec(BASE, feed=schedule.feed)
+    parameters = {p["name"]: p.get("description", "") for p in served["paths"]["/api/sessions.json"]["get"]["parameters"]}
+    assert "default 30 days before today" in parameters["from"]
+    assert "default 6 months after today" in parameters["to"] and "at most 2 years" in parameters["to"]
 
 
 def _flask_to_openapi(rule: str) -> str:

@@ -84,10 +84,13 @@ def healthz() -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    """The OpenAPI 3.1 description of every route."""
+    """The OpenAPI 3.1 description of every route; its window defaults are the schedule's ``[feed]`` settings."""
     base = public.base_url()
-    schedule = sources.loaded().schedule
-    found = render_cache().get(
-        ("openapi", base), sources.settings().now(schedule.zone), lambda: rendered(json_body(openapi_spec(base)))
-    )
+    loaded = sources.loaded()
+    schedule = loaded.schedule
+
+    def make() -> Rendered:
+        return rendered(json_body(openapi_spec(base, feed=schedule.feed)))
+
+    found = render_cache().get(("openapi", loaded.version, base), sources.settings().now(schedule.zone), make)
     return respond(found, "application/json")
