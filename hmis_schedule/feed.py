@@ -46,9 +46,8 @@ from icalendar import Calendar, Conference, Event, vDuration, vText
 from icalendar.enums import STATUS, TRANSP
 
 from .addresses import FeedFilter, feed_filter, page_url
-from .errors import WindowError
+from .errors import ScheduleError, WindowError
 from .i18n import check_language
-from .private import check_join_url
 from .rules import Modality
 from .schedule import Schedule
 from .session import Session
@@ -60,6 +59,7 @@ from .text import (
     session_location,
     session_summary,
 )
+from .values import day, https_url
 from .vtimezone import ZoneRules, zone_rules
 
 __all__ = [
@@ -100,9 +100,10 @@ def add_months(day: date, months: int) -> date:
 
 
 def _date_arg(value: object, field: str) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise WindowError(f"expected a date such as 2026-12-07, got {value!r}", field=field)
-    return value
+    try:
+        return day(value, field, text=False)
+    except ScheduleError as err:
+        raise WindowError(err.message, field=field) from None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -420,7 +421,7 @@ def feed_calendar(
     check_language(lang)
     chosen = feed_filter(filter)
     if join_url is not None:
-        join_url = check_join_url(join_url, "join_url")
+        join_url = https_url(join_url, "join_url")
     sessions = schedule.sessions_between(window.start, window.end, modality=chosen.modality)
     return _calendar(
         schedule,
