@@ -11,8 +11,9 @@ Two feeds of the built-in schedule, English, all sessions:
 
 For each, the figures in microseconds per event are:
 
-- ``render_feed``: the whole public call (window, sessions with holidays,
-  text in the language, VTIMEZONE, icalendar components, folding);
+- ``render_feed``: the whole public call for a window worked out beforehand
+  by ``feed_window`` (sessions with holidays, text in the language,
+  VTIMEZONE, icalendar components, folding);
 - ``build``: ``feed_calendar`` alone, up to the icalendar ``Calendar``;
 - ``to_ics``: the library's serializer (icalendar's content lines, folded by
   ``fold_line``) of that already-built calendar;
@@ -38,10 +39,10 @@ from datetime import date
 import icalendar
 
 import hmis_schedule
-from hmis_schedule.feed import feed_calendar, render_feed, to_ics
+from hmis_schedule.feed import feed_calendar, feed_window, render_feed, to_ics
 
 TODAY = date(2026, 11, 23)
-FEEDS = {
+FEEDS: dict[str, dict[str, date | None]] = {
     "default 15-month window": {"start": None, "end": None},
     "5-year window": {"start": date(2026, 1, 1), "end": date(2031, 1, 1)},
 }
@@ -63,7 +64,7 @@ def main() -> None:
     schedule = hmis_schedule.clackamas()
 
     began = timer.perf_counter()
-    render_feed(schedule, today=TODAY)
+    render_feed(schedule, feed_window(schedule, TODAY))
     cold = timer.perf_counter() - began
 
     print(f"Python {platform.python_version()}, icalendar {icalendar.__version__}, {platform.machine()}")
@@ -72,13 +73,13 @@ def main() -> None:
     header = f"{'feed':<26}{'events':>7}{'render_feed':>14}{'build':>10}{'to_ics':>10}{'to_ical (floor)':>17}{'ratio':>8}"
     print(header)
     print("-" * len(header))
-    for name, window in FEEDS.items():
-        kwargs = {"today": TODAY, **window}
-        calendar = feed_calendar(schedule, **kwargs)  # type: ignore[arg-type]
+    for name, bounds in FEEDS.items():
+        window = feed_window(schedule, TODAY, bounds["start"], bounds["end"])
+        calendar = feed_calendar(schedule, window)
         events = len(calendar.events)
-        assert to_ics(calendar) == render_feed(schedule, **kwargs)  # type: ignore[arg-type]
-        whole = _median_seconds(lambda: render_feed(schedule, **kwargs), args.repeat)  # type: ignore[arg-type]  # noqa: B023
-        build = _median_seconds(lambda: feed_calendar(schedule, **kwargs), args.repeat)  # type: ignore[arg-type]  # noqa: B023
+        assert to_ics(calendar) == render_feed(schedule, window)
+        whole = _median_seconds(lambda: render_feed(schedule, window), args.repeat)  # noqa: B023
+        build = _median_seconds(lambda: feed_calendar(schedule, window), args.repeat)  # noqa: B023
         ours = _median_seconds(lambda: to_ics(calendar), args.repeat)  # noqa: B023
         floor = _median_seconds(calendar.to_ical, args.repeat)
         per = [t / events * 1e6 for t in (whole, build, ours, floor)]

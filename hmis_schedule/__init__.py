@@ -28,7 +28,7 @@ from .changes import Change, ExtraSession
 from .closures import Closure, HolidayCalendar
 from .errors import Problem, ScheduleError, SessionNotFoundError, WindowError
 from .facts import LANGUAGES, Contact, Crisis, Onboarding, Text
-from .feed import feed_window, render_feed, render_session, session_summary
+from .feed import Window, feed_window, render_feed, render_session, session_summary
 from .files import SCHEMA_VERSION, clackamas, from_toml, load_schedule, to_toml
 from .record import schedule_info, session_record
 from .rules import LAST, ORDINALS, Modality, Slot, Weekday, nth_weekday
@@ -60,6 +60,7 @@ __all__ = [
     "Status",
     "Text",
     "Weekday",
+    "Window",
     "WindowError",
     "clackamas",
     "feed_window",

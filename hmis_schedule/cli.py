@@ -42,7 +42,7 @@ from typing import Any, NoReturn
 import click
 from babel.dates import format_time
 
-from . import __version__, clock
+from . import __version__, clock, values
 from . import edit as editing
 from .addresses import private_path
 from .errors import ScheduleError, WindowError
@@ -86,11 +86,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     if value is None:
         return None
     try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise click.BadParameter(f"expected a date such as 2027-03-15, got {value!r}", ctx, param)
+        return values.day(value, param.name or "")
+    except ScheduleError:
+        raise click.BadParameter(f"expected a date such as 2027-03-15, got {value!r}", ctx, param) from None
 
 
 def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> time | None:
@@ -125,11 +123,11 @@ def _modality(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     """``online`` or ``in_person`` (``in-person`` accepted too)."""
     if value is None:
         return None
-    choices = [m.value for m in Modality]
     text = value.strip().lower().replace("-", "_").replace(" ", "_")
-    if text not in choices:
-        raise click.BadParameter(f"expected one of {', '.join(choices)}, got {value!r}", ctx, param)
-    return text
+    try:
+        return values.modality(text, param.name or "").value
+    except ScheduleError as err:
+        raise click.BadParameter(f"expected one of {', '.join(err.choices)}, got {value!r}", ctx, param) from None
 
 
 DATE: dict[str, Any] = {"metavar": "YYYY-MM-DD", "callback": _date}
@@ -330,17 +328,14 @@ def list_command(
     if last < first:
         raise click.BadParameter(f"{last} is before --from {first}", ctx, param_hint="'--to'")
     try:
-        feed_window(schedule, today, first, last + timedelta(days=1))
+        window = feed_window(schedule, today, first, last + timedelta(days=1))
     except WindowError as err:
         hint = "'--to'" if err.field == "end" else "'--from'"
         raise click.BadParameter(err.message, ctx, param_hint=hint) from None
     if fmt == "ics":
-        ics = render_feed(
-            schedule, today=today, lang=lang, filter=modality or "all", start=first, end=last + timedelta(days=1)
-        )
-        click.echo(ics, nl=False)
+        click.echo(render_feed(schedule, window, lang=lang, filter=modality or "all"), nl=False)
         return
-    sessions = schedule.sessions_between(first, last + timedelta(days=1), modality=modality)
+    sessions = schedule.sessions_between(window.start, window.end, modality=modality)
     if fmt == "json":
         _print_json(
             {

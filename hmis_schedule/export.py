@@ -81,14 +81,15 @@ def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: 
     root = Path(directory)
     if root.exists() and not root.is_dir():
         raise ScheduleError(f"{root} exists and is not a folder", field="directory")
-    first, last = feed_window(schedule, today)
+    window = feed_window(schedule, today)
+    first, last = window.start, window.end
     sessions = schedule.sessions_between(first, last)
     files: list[tuple[str, bytes]] = []
     for lang in LANGUAGES:
         prefix = "" if lang == "en" else f"{lang}/"
         for chosen, name in FEED_FILES.items():
             files.append(
-                (prefix + name, render_feed(schedule, today=today, lang=lang, filter=chosen, base_url=base_url))
+                (prefix + name, render_feed(schedule, window, lang=lang, filter=chosen, base_url=base_url))
             )
     for lang in LANGUAGES:
         for session in sessions:

@@ -23,9 +23,14 @@ form they all read alike:
 
 Addresses in events (the page's URL) come from :mod:`hmis_schedule.addresses`.
 
+The window is worked out once, by :func:`feed_window` (the schedule's
+``[feed]`` defaults and limit applied), and passed to the renderers as a
+:class:`Window`, which they take as it is.
+
 >>> from datetime import date
 >>> from hmis_schedule import clackamas
->>> ics = render_feed(clackamas(), today=date(2026, 11, 23), filter="in_person")
+>>> schedule = clackamas()
+>>> ics = render_feed(schedule, feed_window(schedule, date(2026, 11, 23)), filter="in_person")
 >>> ics.count(b"BEGIN:VEVENT"), ics.splitlines()[1]
 (18, b'VERSION:2.0')
 """
@@ -34,15 +39,15 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Conference, Event, vDuration, vText
 from icalendar.enums import STATUS, TRANSP
 
 from .addresses import FeedFilter, feed_filter, page_url
-from .errors import WindowError
+from .errors import ScheduleError, WindowError
 from .i18n import check_language
-from .private import check_join_url
 from .rules import Modality
 from .schedule import Schedule
 from .session import Session
@@ -54,11 +59,13 @@ from .text import (
     session_location,
     session_summary,
 )
+from .values import day, https_url
 from .vtimezone import ZoneRules, zone_rules
 
 __all__ = [
     "PRODID",
     "IcsText",
+    "Window",
     "add_months",
     "clean_text",
     "escape_text",
@@ -93,15 +100,51 @@ def add_months(day: date, months: int) -> date:
 
 
 def _date_arg(value: object, field: str) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise WindowError(f"expected a date such as 2026-12-07, got {value!r}", field=field)
-    return value
+    try:
+        return day(value, field, text=False)
+    except ScheduleError as err:
+        raise WindowError(err.message, field=field) from None
 
 
-def feed_window(
-    schedule: Schedule, today: date, start: date | None = None, end: date | None = None
-) -> tuple[date, date]:
-    """The dates a feed covers, as a half-open window ``[start, end)``.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Window:
+    """The dates a feed covers: the half-open window ``[start, end)``, ``end > start``.
+
+    ``start`` is the first day covered and ``end`` the day after the last one
+    (exclusive); both are dates, not datetimes. A window checks only itself:
+    the schedule's limit on its length is applied by :func:`feed_window`, which
+    is how windows are normally made. Human interfaces take inclusive dates and
+    add a day to the last one.
+
+    Raises
+    ------
+    WindowError
+        If a bound is not a date (field ``start`` or ``end``), or if
+        ``end <= start`` (field ``end``).
+
+    >>> Window(start=date(2026, 12, 1), end=date(2027, 1, 1))
+    Window(start=datetime.date(2026, 12, 1), end=datetime.date(2027, 1, 1))
+    >>> Window(start=date(2026, 12, 1), end=date(2026, 12, 1))
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.errors.WindowError: end: the window must end after it starts (2026-12-01 to 2026-12-01)
+    """
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        _date_arg(self.start, "start")
+        _date_arg(self.end, "end")
+        if self.end <= self.start:
+            raise WindowError(f"the window must end after it starts ({self.start} to {self.end})", field="end")
+
+
+def feed_window(schedule: Schedule, today: date, start: date | None = None, end: date | None = None) -> Window:
+    """The dates a feed covers, as a half-open :class:`Window` ``[start, end)``.
+
+    Work it out once, where the request comes in, and pass the window on:
+    :func:`render_feed` and :func:`feed_calendar` take it as it is.
 
     Parameters
     ----------
@@ -116,7 +159,7 @@ def feed_window(
 
     Returns
     -------
-    ``(start, end)``.
+    The :class:`Window`.
 
     Raises
     ------
@@ -127,7 +170,7 @@ def feed_window(
 
     >>> from hmis_schedule import clackamas
     >>> feed_window(clackamas(), date(2026, 11, 23))
-    (datetime.date(2026, 8, 25), datetime.date(2028, 2, 23))
+    Window(start=datetime.date(2026, 8, 25), end=datetime.date(2028, 2, 23))
     """
     if isinstance(today, datetime):
         today = schedule.today(today)
@@ -136,8 +179,10 @@ def feed_window(
     first = _date_arg(start, "start") if start is not None else today - timedelta(days=settings.past_days)
     last = _date_arg(end, "end") if end is not None else add_months(today, settings.future_months)
     blame = "end" if end is not None or start is None else "start"
-    if last <= first:
-        raise WindowError(f"the window must end after it starts ({first} to {last})", field=blame)
+    try:
+        window = Window(start=first, end=last)
+    except WindowError as err:
+        raise WindowError(err.message, field=blame) from None
     try:
         limit = add_months(first, 12 * settings.max_years)
     except (ValueError, OverflowError):
@@ -148,7 +193,7 @@ def feed_window(
             f"(the latest end for this start is {limit})",
             field=blame,
         )
-    return first, last
+    return window
 
 
 # -- text -------------------------------------------------------------------
@@ -317,14 +362,13 @@ def _calendar(
     *,
     lang: str,
     base_url: str,
-    first: date,
-    last: date,
+    years: tuple[int, int],
     modality: Modality | None,
     subscription: bool,
     uid: str,
     join_url: str | None = None,
 ) -> Calendar:
-    rules = zone_rules(schedule.timezone, first.year, last.year)
+    rules = zone_rules(schedule.timezone, *years)
     events: Iterable[Event] = (
         session_event(s, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url)
         for s in sessions
@@ -356,12 +400,10 @@ def _calendar(
 
 def feed_calendar(
     schedule: Schedule,
+    window: Window,
     *,
-    today: date,
     lang: str = "en",
     filter: FeedFilter | str = FeedFilter.ALL,
-    start: date | None = None,
-    end: date | None = None,
     base_url: str = "",
     join_url: str | None = None,
 ) -> Calendar:
@@ -371,23 +413,22 @@ def feed_calendar(
     ``to_ics(feed_calendar(...))``.
 
     >>> from hmis_schedule import clackamas
-    >>> cal = feed_calendar(clackamas(), today=date(2026, 11, 23), filter="online")
+    >>> schedule = clackamas()
+    >>> cal = feed_calendar(schedule, feed_window(schedule, date(2026, 11, 23)), filter="online")
     >>> str(cal["X-WR-CALNAME"]), len(cal.timezones)
     ('Clackamas County HMIS new user training (online)', 1)
     """
     check_language(lang)
     chosen = feed_filter(filter)
     if join_url is not None:
-        join_url = check_join_url(join_url, "join_url")
-    first, last = feed_window(schedule, today, start, end)
-    sessions = schedule.sessions_between(first, last, modality=chosen.modality)
+        join_url = https_url(join_url, "join_url")
+    sessions = schedule.sessions_between(window.start, window.end, modality=chosen.modality)
     return _calendar(
         schedule,
         sessions,
         lang=lang,
         base_url=base_url,
-        first=first,
-        last=last,
+        years=(window.start.year, window.end.year),
         modality=chosen.modality,
         subscription=True,
         uid=f"{schedule.id}-{chosen.value.replace('_', '-')}-{lang}{'-private' if join_url else ''}@{schedule.uid_domain}",
@@ -397,12 +438,10 @@ def feed_calendar(
 
 def render_feed(
     schedule: Schedule,
+    window: Window,
     *,
-    today: date,
     lang: str = "en",
     filter: FeedFilter | str = FeedFilter.ALL,
-    start: date | None = None,
-    end: date | None = None,
     base_url: str = "",
     join_url: str | None = None,
 ) -> bytes:
@@ -412,14 +451,14 @@ def render_feed(
     ----------
     schedule:
         The schedule.
-    today:
-        Today in the schedule's zone; it places the default window.
+    window:
+        The dates covered, ``[start, end)``: normally :func:`feed_window`'s,
+        which applies the schedule's ``[feed]`` defaults and limit. It is
+        taken as it is, not checked again.
     lang:
         ``"en"`` or ``"es"``.
     filter:
         ``"all"``, ``"online"`` or ``"in_person"`` (or a :class:`FeedFilter`).
-    start, end:
-        The window, ``end`` exclusive; see :func:`feed_window`.
     base_url:
         The public https root without a trailing slash, for the events' URL.
     join_url:
@@ -437,21 +476,17 @@ def render_feed(
     ScheduleError
         For an unknown language or filter (the message lists the choices), or
         a join URL that is not an https URL (field ``join_url``).
-    WindowError
-        For a window that ends before it starts or is too long.
 
     >>> from hmis_schedule import clackamas
-    >>> ics = render_feed(clackamas(), today=date(2026, 11, 23), lang="es",
-    ...                   start=date(2026, 9, 7), end=date(2026, 9, 8))
-    >>> event = Calendar.from_ical(ics).events[0]
+    >>> schedule = clackamas()
+    >>> window = feed_window(schedule, date(2026, 11, 23), date(2026, 9, 7), date(2026, 9, 8))
+    >>> event = Calendar.from_ical(render_feed(schedule, window, lang="es")).events[0]
     >>> str(event["STATUS"]), str(event["SUMMARY"])
     ('CANCELLED', 'Cancelada: Capacitación para nuevos usuarios de HMIS (Microsoft Teams)')
     """
-    calendar_ = feed_calendar(
-        schedule, today=today, lang=lang, filter=filter, start=start, end=end, base_url=base_url,
-        join_url=join_url,
+    return to_ics(
+        feed_calendar(schedule, window, lang=lang, filter=filter, base_url=base_url, join_url=join_url)
     )
-    return to_ics(calendar_)
 
 
 def session_calendar(schedule: Schedule, uid: str, *, lang: str = "en", base_url: str = "") -> Calendar:
@@ -470,8 +505,7 @@ def session_calendar(schedule: Schedule, uid: str, *, lang: str = "en", base_url
         [session],
         lang=lang,
         base_url=base_url,
-        first=day,
-        last=day,
+        years=(day.year, day.year),
         modality=session.modality,
         subscription=False,
         uid=f"{schedule.id}-session-{lang}-{uid}",

@@ -33,6 +33,7 @@ from .errors import Problem, ScheduleError
 from .facts import LANGUAGES, Contact, Crisis, Onboarding, Text
 from .rules import Modality, Slot, Weekday, check_id
 from .schedule import FeedSettings, Schedule, zone_named
+from .values import aware_datetime, day, modality, whole_number
 
 __all__ = ["SCHEMA_VERSION", "clackamas", "from_toml", "load_schedule", "to_toml"]
 
@@ -107,9 +108,7 @@ def _str(value: object) -> str:
 
 
 def _int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ScheduleError(f"expected a whole number, got {_show(value)}")
-    return value
+    return whole_number(value, "")
 
 
 def _bool(value: object) -> bool:
@@ -119,14 +118,7 @@ def _bool(value: object) -> bool:
 
 
 def _date(value: object) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ScheduleError(f"expected a date such as 2026-12-07, got {_show(value)}")
+    return day(value, "")
 
 
 def _time(value: object) -> time:
@@ -154,17 +146,7 @@ def _timezone(value: object) -> str:
 
 
 def _datetime(value: object) -> datetime:
-    parsed = value
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-    if isinstance(parsed, datetime) and parsed.utcoffset() is not None:
-        return parsed
-    raise ScheduleError(
-        f"expected a date and time with an offset, such as 2026-11-23T09:00:00Z, got {_show(value)}"
-    )
+    return aware_datetime(value, "")
 
 
 def _duration(value: object) -> timedelta:
@@ -189,7 +171,11 @@ def _text(value: object) -> Text:
     return Text.of(_str(value))
 
 
-def _enum(kind: type[Weekday] | type[Modality]) -> Callable[[object], Any]:
+def _modality(value: object) -> Modality:
+    return modality(value, "")
+
+
+def _enum(kind: type[Weekday]) -> Callable[[object], Any]:
     def convert(value: object) -> Any:
         try:
             return kind(str(value))
@@ -233,7 +219,7 @@ def _slot(data: Mapping[str, Any]) -> Slot:
         weekday=_field(data, "weekday", _enum(Weekday)),
         start=_field(data, "start", _time),
         end=_field(data, "end", _time),
-        modality=_field(data, "modality", _enum(Modality)),
+        modality=_field(data, "modality", _modality),
         location=_field(data, "location", _str, ""),
         room=_field(data, "room", _str, ""),
         notes=_field(data, "notes", _str, ""),
@@ -246,7 +232,7 @@ def _extra(data: Mapping[str, Any]) -> ExtraSession:
         date=_field(data, "date", _date),
         start=_field(data, "start", _time),
         end=_field(data, "end", _time),
-        modality=_field(data, "modality", _enum(Modality)),
+        modality=_field(data, "modality", _modality),
         location=_field(data, "location", _str, ""),
         room=_field(data, "room", _str, ""),
         notes=_field(data, "notes", _str, ""),
@@ -263,7 +249,7 @@ def _change(data: Mapping[str, Any]) -> Change:
         to_date=_field(data, "to_date", _date, None),
         start=_field(data, "start", _time, None),
         end=_field(data, "end", _time, None),
-        modality=_field(data, "modality", _enum(Modality), None),
+        modality=_field(data, "modality", _modality, None),
         location=_field(data, "location", _str, None),
         room=_field(data, "room", _str, None),
         notes=_field(data, "notes", _str, None),

@@ -12,16 +12,32 @@ from typing import Any
 
 from .facts import DEFAULT_LANGUAGE, LANGUAGES
 from .rules import Modality
+from .schedule import FeedSettings
 from .session import Status
 
 __all__ = ["openapi_spec"]
 
 
-def openapi_spec(base_url: str = "") -> dict[str, Any]:
+def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
     """The OpenAPI 3.1 description of the app's routes (a test keeps it true).
 
-    >>> sorted(openapi_spec()["paths"])[:2]
+    Parameters
+    ----------
+    base_url:
+        The public root the description's ``servers`` entry names (none if empty).
+    feed:
+        The served schedule's ``[feed]`` settings: the default window and the
+        longest one are described from them, never repeated here.
+
+    Returns
+    -------
+    The description, as JSON-ready data.
+
+    >>> spec = openapi_spec(feed=FeedSettings(past_days=30))
+    >>> sorted(spec["paths"])[:2]
     ['/', '/api/next.json']
+    >>> spec["paths"]["/calendar.ics"]["get"]["parameters"][1]["description"]
+    'First day (inclusive, YYYY-MM-DD); default 30 days before today.'
     """
     text = {"type": "string"}
     lang = {
@@ -38,9 +54,10 @@ def openapi_spec(base_url: str = "") -> dict[str, Any]:
     day_param = {**day, "pattern": r"^(19|2[01])\d{2}-\d{2}-\d{2}$"}
     window = [
         {"name": "from", "in": "query", "required": False, "schema": day_param,
-         "description": "First day (inclusive, YYYY-MM-DD); default 90 days before today."},
+         "description": f"First day (inclusive, YYYY-MM-DD); default {feed.past_days} days before today."},
         {"name": "to", "in": "query", "required": False, "schema": day_param,
-         "description": "Last day (inclusive, YYYY-MM-DD); at most 5 years after from."},
+         "description": f"Last day (inclusive, YYYY-MM-DD); default {feed.future_months} months after today; "
+                        f"at most {feed.max_years} years after from."},
     ]  # fmt: skip
     modality = {
         "name": "modality",

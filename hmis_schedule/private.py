@@ -42,12 +42,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from .errors import Problem, ScheduleError
 from .files import decode_text, read_text
+from .values import MAX_URL, aware_datetime, https_url, whole_number
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -85,13 +85,12 @@ MAX_DAYS = 3650
 """The longest lifetime of a private link, in days."""
 MAX_TOKEN = 512
 """Longer tokens are refused before any cryptography."""
-MAX_JOIN_URL = 2048
+MAX_JOIN_URL = MAX_URL
 """The longest join URL accepted, in characters."""
 
 _SALT = "hmis-schedule private feed link"
 _SKEW = timedelta(minutes=5)  # a token issued on a machine whose clock is a little ahead still works
 _SECRET_KEYS = {"secret_key": SECRET_KEY_ENV, "teams_url": TEAMS_URL_ENV}
-_URL_FORBIDDEN = frozenset('"<>\\^`{|}')
 _TOKEN = re.compile(
     r"\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"
 )  # a leading "." marks a zlib payload
@@ -102,7 +101,7 @@ _KEY_HINT = "make one with: python -c 'import secrets; print(secrets.token_urlsa
 
 
 def check_join_url(value: object, field: str = "teams_url") -> str:
-    """``value`` (stripped) if it is an absolute https URL with a host, else raise.
+    """``value`` (stripped) if it is an absolute https URL with a host, else raise: :func:`~hmis_schedule.values.https_url`.
 
     The message never repeats the value: it is a secret.
 
@@ -130,27 +129,7 @@ def check_join_url(value: object, field: str = "teams_url") -> str:
     ...
     hmis_schedule.errors.ScheduleError: HMIS_TEAMS_URL: expected an https URL ...
     """
-    expected = (
-        "expected an https URL such as https://teams.microsoft.com/l/meetup-join/..., "
-        "without spaces or quotes (the value is not shown: it is a secret)"
-    )
-    if not isinstance(value, str):
-        raise ScheduleError(expected, field=field)
-    text = value.strip()
-    if not text or len(text) > MAX_JOIN_URL:
-        raise ScheduleError(expected, field=field)
-    if any(not c.isprintable() or c.isspace() or c in _URL_FORBIDDEN for c in text):
-        raise ScheduleError(expected, field=field)
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-        has_login = parts.username is not None or parts.password is not None
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        raise ScheduleError(expected, field=field) from None
-    if parts.scheme.lower() != "https" or not host or has_login:
-        raise ScheduleError(expected, field=field)
-    return text
+    return https_url(value, field)
 
 
 def check_secret_key(value: object, field: str = SECRET_KEY_ENV) -> str:
@@ -201,15 +180,11 @@ def check_label(value: object, field: str = "label") -> str:
 
 
 def _check_days(days: object) -> int:
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise ScheduleError(f"expected whole days from 1 to {MAX_DAYS}, got {days!r}", field="days")
-    return days
+    return whole_number(days, "days", minimum=1, maximum=MAX_DAYS)
 
 
 def _aware(now: object) -> datetime:
-    if not isinstance(now, datetime) or now.utcoffset() is None:
-        raise ScheduleError(f"expected an aware datetime, got {now!r}", field="now")
-    return now.astimezone(UTC)
+    return aware_datetime(now, "now", text=False).astimezone(UTC)
 
 
 # -- secrets -------------------------------------------------------------------------

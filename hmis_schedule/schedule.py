@@ -33,6 +33,8 @@ from .errors import ScheduleError, SessionNotFoundError, WindowError
 from .facts import Contact, Crisis, Onboarding, Text
 from .rules import Modality, Slot, check_id
 from .session import Session, Status, local_datetime, local_times, parse_uid, session_uid
+from .values import modality as _modality_value
+from .values import whole_number
 
 __all__ = ["FeedSettings", "Schedule", "zone_named"]
 
@@ -102,9 +104,7 @@ class FeedSettings:
                 field="refresh_interval",
             )
         for name, low, high in (("past_days", 0, 3660), ("future_months", 1, 120), ("max_years", 1, 50)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ScheduleError(f"must be a whole number from {low} to {high}, got {value!r}", field=name)
+            whole_number(getattr(self, name), name, minimum=low, maximum=high)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -549,14 +549,7 @@ def _by_start(session: Session) -> tuple[datetime, datetime, str]:
 
 
 def _modality(value: Modality | str | None) -> Modality | None:
-    if value is None or isinstance(value, Modality):
-        return value
-    try:
-        return Modality(value)
-    except ValueError:
-        raise ScheduleError(
-            f"unknown modality {value!r}", field="modality", choices=[m.value for m in Modality]
-        ) from None
+    return None if value is None else _modality_value(value, "modality")
 
 
 @functools.lru_cache(maxsize=64)

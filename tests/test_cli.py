@@ -29,7 +29,7 @@ import hmis_schedule
 from hmis_schedule import Status, load_schedule
 from hmis_schedule import cli as cli_module
 from hmis_schedule.cli import READ_ONLY, cli, gunicorn_argv
-from hmis_schedule.feed import render_feed
+from hmis_schedule.feed import feed_window, render_feed
 from hmis_schedule.files import builtin_text
 from hmis_schedule.record import session_record
 from hmis_schedule.session import session_uid
@@ -155,8 +155,9 @@ def test_list_ics_is_the_feed_of_those_dates(clackamas: hmis_schedule.Schedule) 
     result = run("list", "--from", "2027-01-01", "--to", "2027-03-31", "--format", "ics", "--lang", "es")
     assert result.exit_code == 0
     expected = render_feed(
-        clackamas, today=NOW.astimezone(clackamas.zone).date(), lang="es",
-        start=date(2027, 1, 1), end=date(2027, 4, 1),
+        clackamas,
+        feed_window(clackamas, NOW.astimezone(clackamas.zone).date(), date(2027, 1, 1), date(2027, 4, 1)),
+        lang="es",
     )
     assert result.stdout_bytes == expected
     events = icalendar.Calendar.from_ical(result.stdout_bytes).walk("VEVENT")
@@ -392,7 +393,7 @@ def test_export_writes_the_static_site(tmp_path: Path, schedule_file: Path) -> N
     schedule = load_schedule(schedule_file)
     written = (tmp_path / "site" / "calendar.ics").read_bytes()
     assert written == render_feed(
-        schedule, today=NOW.astimezone(schedule.zone).date(), base_url="https://hmis.example.org"
+        schedule, feed_window(schedule, NOW.astimezone(schedule.zone).date()), base_url="https://hmis.example.org"
     )
     assert str(len([p for p in (tmp_path / "site").rglob("*") if p.is_file()])) in result.output
 

@@ -30,7 +30,8 @@ def test_export_writes_every_feed_each_session_and_the_json(
     exported: tuple[Path, list[Path]], clackamas: Schedule
 ) -> None:
     folder, paths = exported
-    first, end = feed_window(clackamas, TODAY)
+    window = feed_window(clackamas, TODAY)
+    first, end = window.start, window.end
     sessions = clackamas.sessions_between(first, end)
     names = sorted(str(p.relative_to(folder)) for p in paths)
     feeds = [f"{prefix}{name}" for prefix in ("", "es/") for name in FEED_FILES.values()]
@@ -47,7 +48,9 @@ def test_each_exported_feed_is_the_servers_feed(
 ) -> None:
     folder, _ = exported
     path = folder / ("" if lang == "en" else "es") / FEED_FILES[filter]
-    assert path.read_bytes() == render_feed(clackamas, today=TODAY, lang=lang, filter=filter, base_url=BASE)
+    assert path.read_bytes() == render_feed(
+        clackamas, feed_window(clackamas, TODAY), lang=lang, filter=filter, base_url=BASE
+    )
     # the file sits at the server's path for that feed
     assert FEED_FILES[filter] == feed_path(filter).lstrip("/")
 
@@ -57,7 +60,8 @@ def test_each_session_file_is_its_one_event_calendar(
     exported: tuple[Path, list[Path]], clackamas: Schedule, lang: str
 ) -> None:
     folder, _ = exported
-    first, end = feed_window(clackamas, TODAY)
+    window = feed_window(clackamas, TODAY)
+    first, end = window.start, window.end
     for session in clackamas.sessions_between(first, end):
         path = folder / ("" if lang == "en" else "es") / session_path(session.uid).lstrip("/")
         assert path.read_bytes() == render_session(clackamas, session.uid, lang=lang, base_url=BASE)
@@ -70,7 +74,8 @@ def test_sessions_json_lists_the_sessions_with_links_to_their_files(
 ) -> None:
     folder, _ = exported
     document = json.loads((folder / ("sessions.json" if lang == "en" else "es/sessions.json")).read_text("utf-8"))
-    first, end = feed_window(clackamas, TODAY)
+    window = feed_window(clackamas, TODAY)
+    first, end = window.start, window.end
     sessions = clackamas.sessions_between(first, end)
     assert document["window"] == {"start": first.isoformat(), "end": end.isoformat()}
     records = [session_record(s, clackamas, base_url=BASE, lang=lang, static=True) for s in sessions]

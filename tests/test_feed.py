@@ -38,6 +38,7 @@ from hmis_schedule import (
 from hmis_schedule.addresses import FeedFilter, feed_filter, feed_path, session_path
 from hmis_schedule.feed import (
     PRODID,
+    Window,
     add_months,
     clean_text,
     feed_window,
@@ -74,7 +75,9 @@ def test_default_window_runs_from_past_days_ago_to_future_months_ahead(
     clackamas: Schedule, today: date, past: int, future: int
 ) -> None:
     schedule = dataclasses.replace(clackamas, feed=FeedSettings(past_days=past, future_months=future, max_years=50))
-    assert feed_window(schedule, today) == (today - timedelta(days=past), today + relativedelta(months=future))
+    assert feed_window(schedule, today) == Window(
+        start=today - timedelta(days=past), end=today + relativedelta(months=future)
+    )
 
 
 def test_today_given_as_an_instant_is_reckoned_in_the_schedules_zone(clackamas: Schedule) -> None:
@@ -87,7 +90,7 @@ def test_today_given_as_an_instant_is_reckoned_in_the_schedules_zone(clackamas: 
 def test_an_explicit_window_may_span_up_to_max_years(clackamas: Schedule, start: date, years: int) -> None:
     schedule = dataclasses.replace(clackamas, feed=FeedSettings(max_years=years))
     limit = start + relativedelta(years=years)
-    assert feed_window(schedule, TODAY, start, limit) == (start, limit)
+    assert feed_window(schedule, TODAY, start, limit) == Window(start=start, end=limit)
     with pytest.raises(WindowError) as err:
         feed_window(schedule, TODAY, start, limit + timedelta(days=1))
     assert err.value.field == "end"
@@ -118,9 +121,40 @@ def test_a_window_bound_that_is_not_a_date_is_refused(clackamas: Schedule, bad: 
     assert err.value.field == "start"
 
 
+def test_a_window_is_a_frozen_half_open_range_of_dates() -> None:
+    window = Window(start=date(2026, 12, 1), end=date(2026, 12, 2))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        window.end = date(2027, 1, 1)  # type: ignore[misc]
+    assert window == Window(start=date(2026, 12, 1), end=date(2026, 12, 2))
+    assert hash(window) == hash(Window(start=date(2026, 12, 1), end=date(2026, 12, 2)))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (date(2026, 12, 1), date(2026, 12, 1), "end"),
+        (date(2026, 12, 2), date(2026, 12, 1), "end"),
+        (datetime(2026, 12, 1, tzinfo=UTC), date(2026, 12, 2), "start"),
+        (date(2026, 12, 1), "2026-12-02", "end"),
+    ],
+)
+def test_a_window_refuses_bounds_that_are_not_dates_or_do_not_end_after_they_start(
+    start: object, end: object, field: str
+) -> None:
+    with pytest.raises(WindowError) as err:
+        Window(start=start, end=end)  # type: ignore[arg-type]
+    assert err.value.field == field
+
+
+def test_the_renderers_take_the_window_as_it_is(clackamas: Schedule) -> None:
+    # a window made by hand (longer than max_years here) is rendered, not checked again
+    window = Window(start=date(2026, 1, 1), end=date(2032, 1, 1))
+    assert render_feed(clackamas, window).count(b"BEGIN:VEVENT") == len(clackamas.sessions_between(window.start, window.end))
+
+
 def test_render_feed_refuses_a_too_long_window(clackamas: Schedule) -> None:
     with pytest.raises(WindowError):
-        render_feed(clackamas, today=TODAY, start=date(2020, 1, 1), end=date(2025, 1, 2))
+        render_feed(clackamas, feed_window(clackamas, TODAY, date(2020, 1, 1), date(2025, 1, 2)))
 
 
 # -- choices ------------------------------------------------------------------------
@@ -128,14 +162,14 @@ def test_render_feed_refuses_a_too_long_window(clackamas: Schedule) -> None:
 
 def test_unknown_language_lists_the_choices(clackamas: Schedule) -> None:
     with pytest.raises(ScheduleError) as err:
-        render_feed(clackamas, today=TODAY, lang="fr")
+        render_feed(clackamas, feed_window(clackamas, TODAY), lang="fr")
     assert (err.value.field, err.value.choices) == ("lang", ("en", "es"))
 
 
 @pytest.mark.parametrize("bad", ["hybrid", "", None, 3])
 def test_unknown_filter_lists_the_choices(clackamas: Schedule, bad: object) -> None:
     with pytest.raises(ScheduleError) as err:
-        render_feed(clackamas, today=TODAY, filter=bad)  # type: ignore[arg-type]
+        render_feed(clackamas, feed_window(clackamas, TODAY), filter=bad)  # type: ignore[arg-type]
     assert (err.value.field, err.value.choices) == ("filter", ("all", "online", "in_person"))
 
 
@@ -171,7 +205,7 @@ def test_an_unknown_session_is_not_found(clackamas: Schedule) -> None:
     ],
 )
 def test_calendar_properties(clackamas: Schedule, filter: FeedFilter, lang: str, name: str) -> None:
-    ics = render_feed(clackamas, today=TODAY, filter=filter, lang=lang, base_url=BASE)
+    ics = render_feed(clackamas, feed_window(clackamas, TODAY), filter=filter, lang=lang, base_url=BASE)
     cal = _calendar(ics)
     assert str(cal["METHOD"]) == "PUBLISH"
     assert str(cal["PRODID"]) == PRODID
@@ -188,23 +222,23 @@ def test_calendar_properties(clackamas: Schedule, filter: FeedFilter, lang: str,
 
 def test_refresh_interval_comes_from_the_schedule(clackamas: Schedule) -> None:
     schedule = dataclasses.replace(clackamas, feed=FeedSettings(refresh_interval=timedelta(minutes=90)))
-    lines = render_feed(schedule, today=TODAY).decode().split("\r\n")
+    lines = render_feed(schedule, feed_window(schedule, TODAY)).decode().split("\r\n")
     assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H30M" in lines
     assert "X-PUBLISHED-TTL:PT1H30M" in lines
 
 
 @pytest.mark.parametrize("filter", list(FeedFilter))
 def test_each_filter_holds_exactly_its_sessions(clackamas: Schedule, filter: FeedFilter) -> None:
-    ics = render_feed(clackamas, today=TODAY, filter=filter)
-    first, end = feed_window(clackamas, TODAY)
-    want = clackamas.sessions_between(first, end, modality=filter.modality)
+    window = feed_window(clackamas, TODAY)
+    ics = render_feed(clackamas, window, filter=filter)
+    want = clackamas.sessions_between(window.start, window.end, modality=filter.modality)
     assert [r.uid for r in read_icalendar(ics)] == [s.uid for s in want]
 
 
 def test_one_event_per_session_with_its_identity_and_stamps(clackamas: Schedule) -> None:
-    ics = render_feed(clackamas, today=TODAY)
-    first, end = feed_window(clackamas, TODAY)
-    sessions = {s.uid: s for s in clackamas.sessions_between(first, end)}
+    window = feed_window(clackamas, TODAY)
+    ics = render_feed(clackamas, window)
+    sessions = {s.uid: s for s in clackamas.sessions_between(window.start, window.end)}
     events = _calendar(ics).events
     assert len(events) == len(sessions)
     stamp = clackamas.updated.astimezone(UTC)
@@ -223,7 +257,7 @@ def test_one_event_per_session_with_its_identity_and_stamps(clackamas: Schedule)
 
 def test_in_person_and_online_sessions_say_where(clackamas: Schedule) -> None:
     sessions = clackamas.sessions_between(date(2026, 12, 1), date(2027, 1, 1))
-    ics = render_feed(clackamas, today=TODAY, start=date(2026, 12, 1), end=date(2027, 1, 1))
+    ics = render_feed(clackamas, feed_window(clackamas, TODAY, date(2026, 12, 1), date(2027, 1, 1)))
     events = {str(e["UID"]): e for e in _calendar(ics).events}
     for session in sessions:
         event = events[session.uid]
@@ -238,7 +272,9 @@ def test_in_person_and_online_sessions_say_where(clackamas: Schedule) -> None:
 
 
 def test_description_says_what_comes_first_and_whom_to_contact(clackamas: Schedule) -> None:
-    ics = render_feed(clackamas, today=TODAY, start=date(2026, 12, 7), end=date(2026, 12, 8), base_url=BASE)
+    ics = render_feed(
+        clackamas, feed_window(clackamas, TODAY, date(2026, 12, 7), date(2026, 12, 8)), base_url=BASE
+    )
     (event,) = _calendar(ics).events
     text = str(event["DESCRIPTION"])
     assert clackamas.onboarding is not None and clackamas.contact is not None
@@ -260,10 +296,13 @@ def test_description_says_what_comes_first_and_whom_to_contact(clackamas: Schedu
 def test_the_event_url_is_the_schedules_page_when_it_has_one(clackamas: Schedule) -> None:
     page = "https://www.clackamas.us/hmis/training"
     schedule = dataclasses.replace(clackamas, url=page)
-    (event,) = _calendar(render_feed(schedule, today=TODAY, start=date(2026, 12, 7), end=date(2026, 12, 8),
-                                     base_url=BASE)).events
+    (event,) = _calendar(render_feed(
+        schedule, feed_window(schedule, TODAY, date(2026, 12, 7), date(2026, 12, 8)), base_url=BASE
+    )).events
     assert str(event["URL"]) == page
-    (bare,) = _calendar(render_feed(clackamas, today=TODAY, start=date(2026, 12, 7), end=date(2026, 12, 8))).events
+    (bare,) = _calendar(render_feed(
+        clackamas, feed_window(clackamas, TODAY, date(2026, 12, 7), date(2026, 12, 8))
+    )).events
     assert "URL" not in bare
 
 
@@ -279,7 +318,9 @@ def test_a_session_on_a_holiday_stays_cancelled_with_the_reason(
     clackamas: Schedule, lang: str, summary: str, reason: str
 ) -> None:
     (session,) = clackamas.sessions_between(date(2026, 9, 7), date(2026, 9, 8))
-    ics = render_feed(clackamas, today=TODAY, lang=lang, start=date(2026, 9, 1), end=date(2026, 10, 1))
+    ics = render_feed(
+        clackamas, feed_window(clackamas, TODAY, date(2026, 9, 1), date(2026, 10, 1)), lang=lang
+    )
     event = next(e for e in _calendar(ics).events if str(e["UID"]) == session.uid)
     assert str(event["STATUS"]) == "CANCELLED"
     assert event["SEQUENCE"] == session.sequence > 0
@@ -292,7 +333,7 @@ def test_a_cancellation_and_a_move_keep_the_uid_and_raise_the_sequence(clackamas
     moved = Change(slot="second-monday", date=date(2027, 2, 8), to_date=date(2027, 2, 9), room="PSB 301", sequence=2)
     cancelled = Change(slot="first-monday", date=date(2027, 2, 1), cancel=True, reason="Trainer out, sorry; really")
     schedule = dataclasses.replace(clackamas, changes=(moved, cancelled))
-    ics = render_feed(schedule, today=TODAY, start=date(2027, 2, 1), end=date(2027, 3, 1))
+    ics = render_feed(schedule, feed_window(schedule, TODAY, date(2027, 2, 1), date(2027, 3, 1)))
     events = {str(e["UID"]): e for e in _calendar(ics).events}
     move = events[f"second-monday-20270208@{clackamas.uid_domain}"]
     assert move.start.date() == date(2027, 2, 9) and move["SEQUENCE"] == 2
@@ -317,7 +358,7 @@ def test_a_single_session_calendar_is_not_a_subscription(clackamas: Schedule) ->
 
 
 def test_a_window_without_sessions_is_still_a_calendar(clackamas: Schedule) -> None:
-    ics = render_feed(clackamas, today=TODAY, start=date(2026, 12, 8), end=date(2026, 12, 13))
+    ics = render_feed(clackamas, feed_window(clackamas, TODAY, date(2026, 12, 8), date(2026, 12, 13)))
     cal = _calendar(ics)
     assert cal.events == [] and len(cal.timezones) == 1
 
@@ -345,12 +386,12 @@ def test_lines_are_crlf_folded_at_75_octets_without_splitting_characters_or_esca
 ) -> None:
     first, end = data.draw(windows(max_days=120))
     schedule = data.draw(schedules(window=(first, end)))
-    _check_lines(render_feed(schedule, today=first, start=first, end=end, lang=lang, base_url=BASE))
+    _check_lines(render_feed(schedule, feed_window(schedule, first, first, end), lang=lang, base_url=BASE))
 
 
 def test_the_clackamas_feeds_are_folded_properly(clackamas: Schedule) -> None:
     for lang in ("en", "es"):
-        _check_lines(render_feed(clackamas, today=TODAY, lang=lang, base_url=BASE))
+        _check_lines(render_feed(clackamas, feed_window(clackamas, TODAY), lang=lang, base_url=BASE))
 
 
 @given(text=TEXT)
@@ -365,9 +406,10 @@ def test_text_is_cleaned_to_what_ical_text_can_carry(text: str) -> None:
 def test_equal_inputs_give_identical_bytes(data: st.DataObject) -> None:
     first, end = data.draw(windows(max_days=2 * 366))
     schedule = data.draw(schedules(window=(first, end)))
-    kwargs = {"today": first, "start": first, "end": end, "base_url": BASE, "lang": data.draw(st.sampled_from(["en", "es"]))}
-    once = render_feed(schedule, **kwargs)  # type: ignore[arg-type]
-    assert render_feed(copy.deepcopy(schedule), **kwargs) == once  # type: ignore[arg-type]
+    window = feed_window(schedule, first, first, end)
+    kwargs = {"base_url": BASE, "lang": data.draw(st.sampled_from(["en", "es"]))}
+    once = render_feed(schedule, window, **kwargs)
+    assert render_feed(copy.deepcopy(schedule), window, **kwargs) == once
     uid = next((s.uid for s in schedule.sessions_between(first, end)), None)
     if uid is not None:
         assert render_session(schedule, uid) == render_session(copy.deepcopy(schedule), uid)
@@ -377,12 +419,13 @@ def test_the_feed_is_the_same_in_another_process(clackamas: Schedule) -> None:
     """No hash seed, clock or random number reaches the bytes."""
     script = (
         "import sys, datetime, hmis_schedule\n"
-        "from hmis_schedule.feed import render_feed\n"
-        "sys.stdout.buffer.write(render_feed(hmis_schedule.clackamas(), today=datetime.date(2026, 11, 23), lang='es'))\n"
+        "from hmis_schedule.feed import feed_window, render_feed\n"
+        "s = hmis_schedule.clackamas()\n"
+        "sys.stdout.buffer.write(render_feed(s, feed_window(s, datetime.date(2026, 11, 23)), lang='es'))\n"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345", "TZ": "Asia/Tokyo"}
     other = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, check=True).stdout
-    assert other == render_feed(clackamas, today=TODAY, lang="es")
+    assert other == render_feed(clackamas, feed_window(clackamas, TODAY), lang="es")
 
 
 # -- languages ----------------------------------------------------------------------------
@@ -415,8 +458,8 @@ def test_every_oregon_holiday_name_is_translated() -> None:
 
 
 def test_the_spanish_feed_has_no_english_sentences(clackamas: Schedule) -> None:
-    english = render_feed(clackamas, today=TODAY).decode()
-    spanish = render_feed(clackamas, today=TODAY, lang="es").decode()
+    english = render_feed(clackamas, feed_window(clackamas, TODAY)).decode()
+    spanish = render_feed(clackamas, feed_window(clackamas, TODAY), lang="es").decode()
     for sentence in ("Before the session", "To sign up", "Questions:", "in person", "Cancelled:", "Online"):
         assert sentence in english.replace("\r\n ", "")
         assert sentence not in spanish.replace("\r\n ", ""), sentence

@@ -21,7 +21,7 @@ from support import BASE
 
 import hmis_schedule
 from hmis_schedule import Change, Schedule
-from hmis_schedule.feed import render_feed, render_session
+from hmis_schedule.feed import feed_window, render_feed, render_session
 
 TODAY = date(2026, 11, 23)
 
@@ -36,14 +36,21 @@ def _moved() -> Schedule:
 SCENARIOS: dict[str, Callable[[], tuple[bytes, Schedule, date, date]]] = {
     # March 2026: a fifth Monday (the 30th) and the change to daylight time (the 8th).
     "fifth_monday_2026.ics": lambda: (
-        render_feed(hmis_schedule.clackamas(), today=TODAY, start=date(2026, 3, 1), end=date(2026, 4, 1),
-                    base_url=BASE),
+        render_feed(
+            hmis_schedule.clackamas(),
+            feed_window(hmis_schedule.clackamas(), TODAY, date(2026, 3, 1), date(2026, 4, 1)),
+            base_url=BASE,
+        ),
         hmis_schedule.clackamas(), date(2026, 3, 1), date(2026, 4, 1),
     ),
     # Labor Day 2026 in Spanish: the session is cancelled with the holiday's name.
     "labor_day_2026_es.ics": lambda: (
-        render_feed(hmis_schedule.clackamas(), today=TODAY, lang="es", start=date(2026, 9, 1),
-                    end=date(2026, 9, 15), base_url=BASE),
+        render_feed(
+            hmis_schedule.clackamas(),
+            feed_window(hmis_schedule.clackamas(), TODAY, date(2026, 9, 1), date(2026, 9, 15)),
+            lang="es",
+            base_url=BASE,
+        ),
         hmis_schedule.clackamas(), date(2026, 9, 1), date(2026, 9, 15),
     ),
     # The in-person session of February 2027 moved to Tuesday the 9th, in another room.

@@ -34,7 +34,7 @@ from support import BASE
 
 import hmis_schedule
 from hmis_schedule.addresses import FeedFilter, page_url
-from hmis_schedule.feed import clean_text, render_feed
+from hmis_schedule.feed import clean_text, feed_window, render_feed
 from hmis_schedule.text import session_description, session_location, session_summary
 
 TODAY = date(2026, 11, 23)
@@ -74,8 +74,9 @@ def reader(request: pytest.FixtureRequest) -> Reader:
 
 @functools.cache
 def _clackamas_feed(first: date, end: date, filter: FeedFilter, lang: str) -> bytes:
+    schedule = hmis_schedule.clackamas()
     return render_feed(
-        hmis_schedule.clackamas(), today=TODAY, start=first, end=end, filter=filter, lang=lang, base_url=BASE
+        schedule, feed_window(schedule, TODAY, first, end), filter=filter, lang=lang, base_url=BASE
     )
 
 
@@ -104,7 +105,7 @@ def test_every_reader_finds_the_filtered_sessions_in_both_languages(
 def test_every_reader_finds_the_sessions_of_generated_schedules(reader: Reader, data: st.DataObject) -> None:
     first, end = data.draw(windows(max_days=3 * 366), label="window")
     schedule = data.draw(schedules(ZONES, window=(first, end)), label="schedule")
-    ics = render_feed(schedule, today=first, start=first, end=end)
+    ics = render_feed(schedule, feed_window(schedule, first, first, end))
     read = reader(ics)
     assert len(read) == len({r.uid for r in read})
     assert {r.key for r in read} == expected(schedule.sessions_between(first, end))
@@ -115,7 +116,7 @@ def test_every_reader_finds_the_sessions_of_generated_schedules(reader: Reader, 
 def test_text_survives_every_reader(reader: Reader, data: st.DataObject, lang: str) -> None:
     first, end = data.draw(windows(max_days=120), label="window")
     schedule = data.draw(schedules(ZONES[:5], window=(first, end)), label="schedule")
-    ics = render_feed(schedule, today=first, start=first, end=end, lang=lang, base_url=BASE)
+    ics = render_feed(schedule, feed_window(schedule, first, first, end), lang=lang, base_url=BASE)
     sessions = {s.uid: s for s in schedule.sessions_between(first, end)}
     url = page_url(schedule, BASE)
     read = reader(ics)

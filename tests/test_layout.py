@@ -94,3 +94,8 @@ def test_only_the_web_package_imports_flask() -> None:
         modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert not {m for m in modules if m and m.split(".")[0] in ("flask", "werkzeug")}, path.name
+
+
+def test_the_feed_does_not_import_the_private_feeds_and_values_need_only_errors_and_rules() -> None:
+    assert "hmis_schedule.private" not in _imports(PACKAGE / "feed.py")
+    assert _imports(PACKAGE / "values.py") == {"hmis_schedule.errors", "hmis_schedule.rules"}

@@ -226,18 +226,19 @@ def test_a_valid_link_gets_the_librarys_private_feed(name: str, kind: str, lang:
     assert response.status_code == 200
     assert response.content_type == "text/calendar; charset=utf-8"
     expected = feed.render_feed(
-        SCHEDULE, today=FROZEN.date(), lang=lang, filter=kind, base_url=BASE, join_url=JOIN
+        SCHEDULE, feed.feed_window(SCHEDULE, FROZEN.date()), lang=lang, filter=kind, base_url=BASE, join_url=JOIN
     )
     assert response.data == expected
     assert response.data != feed.render_feed(
-        SCHEDULE, today=FROZEN.date(), lang=lang, filter=kind, base_url=BASE
+        SCHEDULE, feed.feed_window(SCHEDULE, FROZEN.date()), lang=lang, filter=kind, base_url=BASE
     )
 
 
 def test_online_sessions_carry_the_join_url_in_url_description_and_conference() -> None:
     body = APP.test_client().get(f"/private/{TOKEN}/calendar.ics").data
     events = icalendar.Calendar.from_ical(body).events
-    start, end = feed.feed_window(SCHEDULE, FROZEN.date())
+    window = feed.feed_window(SCHEDULE, FROZEN.date())
+    start, end = window.start, window.end
     sessions = {s.uid: s for s in SCHEDULE.sessions_between(start, end)}
     assert {str(e["UID"]) for e in events} == set(sessions)
     kinds = set()
@@ -270,7 +271,7 @@ def test_a_private_feed_is_never_kept_by_shared_caches_nor_sends_a_referrer() ->
 
 def test_the_private_routes_read_their_documented_parameters() -> None:
     client = APP.test_client()
-    for path, item in openapi_spec(BASE)["paths"].items():
+    for path, item in openapi_spec(BASE, feed=SCHEDULE.feed)["paths"].items():
         if "{token}" not in path:
             continue
         for parameter in item["get"]["parameters"]:
@@ -737,7 +738,9 @@ def test_a_revocation_covers_links_issued_up_to_its_time_only() -> None:
 
 def test_the_feed_refuses_a_join_url_that_is_not_https() -> None:
     with pytest.raises(hmis_schedule.ScheduleError) as caught:
-        feed.render_feed(SCHEDULE, today=date(2026, 12, 1), join_url="http://teams.example.org/x")
+        feed.render_feed(
+            SCHEDULE, feed.feed_window(SCHEDULE, date(2026, 12, 1)), join_url="http://teams.example.org/x"
+        )
     assert caught.value.field == "join_url"
 
 

@@ -246,9 +246,8 @@ def test_the_app_serves_an_edited_file_without_a_restart(schedule_file: Path) ->
     clock = Clock()
     client = make_app(schedule_file, clock).test_client()
     before = client.get("/calendar.ics").data  # rendered and cached
-    assert before == feed.render_feed(
-        load_schedule(schedule_file), today=FROZEN.date(), base_url="http://localhost"
-    )
+    loaded = load_schedule(schedule_file)
+    assert before == feed.render_feed(loaded, feed.feed_window(loaded, FROZEN.date()), base_url="http://localhost")
     hmis_schedule.edit.close(
         schedule_file,
         date(2027, 3, 15),
@@ -259,9 +258,23 @@ def test_the_app_serves_an_edited_file_without_a_restart(schedule_file: Path) ->
     requests(client, clock)
     assert client.get("/healthz").json == {"status": "ok", "version": edited.version}
     after = client.get("/calendar.ics").data
-    assert after == feed.render_feed(edited, today=FROZEN.date(), base_url="http://localhost")
+    assert after == feed.render_feed(edited, feed.feed_window(edited, FROZEN.date()), base_url="http://localhost")
     assert after != before and b"County floating holiday" in after
     assert client.get("/api/sessions.json").json["version"] == edited.version
+
+
+def test_the_openapi_description_follows_the_feed_settings_of_an_edited_file(schedule_file: Path) -> None:
+    clock = Clock()
+    client = make_app(schedule_file, clock).test_client()
+    before = client.get("/openapi.json").json  # rendered and cached
+    old = "past_days = 90 "
+    assert old in builtin_text()
+    write_atomically(schedule_file, builtin_text().replace(old, "past_days = 30 ", 1))
+    requests(client, clock)
+    after = client.get("/openapi.json").json
+    (first,) = [p for p in after["paths"]["/calendar.ics"]["get"]["parameters"] if p["name"] == "from"]
+    assert "default 30 days before today" in first["description"]
+    assert after != before
 
 
 def test_an_invalid_file_is_reported_by_healthz_and_never_served(

@@ -51,7 +51,7 @@ SENT: Counter[str] = Counter()
 # every documented operation but the one serving the description, which Schemathesis leaves out
 OPERATIONS = {
     f"{method.upper()} {path}"
-    for path, item in openapi_spec()["paths"].items()
+    for path, item in openapi_spec(feed=SCHEDULE.feed)["paths"].items()
     for method in item
     if path != "/openapi.json"
 }

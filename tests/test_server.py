@@ -86,7 +86,7 @@ def test_head_has_the_headers_of_get_and_no_body(client: FlaskClient, url: str) 
 def test_feed_is_the_library_rendering_for_today(client: FlaskClient, url: str, lang: str) -> None:
     response = client.get(f"{url}?lang={lang}")
     expected = feed.render_feed(
-        SCHEDULE, today=FROZEN.date(), lang=lang, filter=FEEDS[url], base_url="http://localhost"
+        SCHEDULE, feed.feed_window(SCHEDULE, FROZEN.date()), lang=lang, filter=FEEDS[url], base_url="http://localhost"
     )
     assert response.data == expected
     assert response.headers["Content-Disposition"].startswith("inline; filename=")
@@ -97,9 +97,7 @@ def test_feed_window_parameters_are_inclusive_dates(client: FlaskClient) -> None
     response = client.get("/calendar.ics?from=2026-09-01&to=2026-09-14")
     expected = feed.render_feed(
         SCHEDULE,
-        today=FROZEN.date(),
-        start=date(2026, 9, 1),
-        end=date(2026, 9, 15),
+        feed.feed_window(SCHEDULE, FROZEN.date(), date(2026, 9, 1), date(2026, 9, 15)),
         base_url="http://localhost",
     )
     assert response.data == expected
@@ -193,9 +191,9 @@ def test_a_warm_request_renders_nothing(monkeypatch: pytest.MonkeyPatch) -> None
     calls: list[tuple[str, str]] = []
     real = feed.render_feed
 
-    def counting(schedule: hmis_schedule.Schedule, **kwargs: object) -> bytes:
+    def counting(schedule: hmis_schedule.Schedule, window: hmis_schedule.Window, **kwargs: object) -> bytes:
         calls.append((str(kwargs["filter"]), str(kwargs["lang"])))
-        return real(schedule, **kwargs)  # type: ignore[arg-type]
+        return real(schedule, window, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(feed, "render_feed", counting)
     app = make_app()
@@ -224,7 +222,9 @@ def test_a_new_day_renders_the_feed_for_that_day(days: int) -> None:
     second = client.get("/calendar.ics")
     assert app.extensions["hmis_cache"].renders == 2
     assert second.last_modified > first.last_modified  # type: ignore[operator]
-    assert second.data == feed.render_feed(SCHEDULE, today=now[0].date(), base_url="http://localhost")
+    assert second.data == feed.render_feed(
+        SCHEDULE, feed.feed_window(SCHEDULE, now[0].date()), base_url="http://localhost"
+    )
     # the ETag follows the bytes: the same window content keeps it, a shifted one changes it
     assert (second.headers["ETag"] == first.headers["ETag"]) == (second.data == first.data)
     if days == 30:

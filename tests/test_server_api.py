@@ -6,6 +6,7 @@ Hypothesis throws query strings at the feed and API routes: no answer is a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,13 +23,13 @@ from openapi_spec_validator import validate
 from support import BASE, FROZEN, ZONE
 
 import hmis_schedule
-from hmis_schedule import feed
+from hmis_schedule import FeedSettings, feed, web
 from hmis_schedule.feed import render_session
 from hmis_schedule.openapi import openapi_spec
 from hmis_schedule.record import session_record
 
 SCHEDULE = hmis_schedule.clackamas()
-SPEC = openapi_spec(BASE)
+SPEC = openapi_spec(BASE, feed=SCHEDULE.feed)
 
 
 def schema_validator(name: str) -> jsonschema.Draft202012Validator:
@@ -52,6 +53,16 @@ def test_the_spec_is_valid_openapi_3_1() -> None:
 
 def test_the_served_spec_is_the_spec(client: FlaskClient) -> None:
     assert client.get("/openapi.json").json == SPEC
+
+
+def test_the_spec_describes_the_window_of_the_schedules_feed_settings() -> None:
+    schedule = dataclasses.replace(SCHEDULE, feed=FeedSettings(past_days=30, future_months=6, max_years=2))
+    app = web.create_app({"NOW": lambda: FROZEN, "HMIS_BASE_URL": BASE, "HMIS_SCHEDULE": schedule})
+    served = app.test_client().get("/openapi.json").json
+    assert served == openapi_spec(BASE, feed=schedule.feed)
+    parameters = {p["name"]: p.get("description", "") for p in served["paths"]["/api/sessions.json"]["get"]["parameters"]}
+    assert "default 30 days before today" in parameters["from"]
+    assert "default 6 months after today" in parameters["to"] and "at most 2 years" in parameters["to"]
 
 
 def _flask_to_openapi(rule: str) -> str:
@@ -127,7 +138,8 @@ def test_sessions_json_is_the_librarys_sessions(
 
 def test_sessions_json_default_window_is_the_feeds(client: FlaskClient) -> None:
     data = client.get("/api/sessions.json").json
-    start, end = feed.feed_window(SCHEDULE, FROZEN.date())
+    window = feed.feed_window(SCHEDULE, FROZEN.date())
+    start, end = window.start, window.end
     assert data["window"] == {"start": start.isoformat(), "end": end.isoformat()}
     assert [s["uid"] for s in data["sessions"]] == [s.uid for s in SCHEDULE.sessions_between(start, end)]
     assert data["version"] == SCHEDULE.version
@@ -222,7 +234,8 @@ def test_windows_up_to_the_limit_are_served_and_longer_ones_refused(app: Flask, 
     end = start + timedelta(days=days)
     response = app.test_client().get(f"/api/sessions.json?from={start}&to={end}")
     try:
-        first, last = feed.feed_window(SCHEDULE, FROZEN.date(), start, end + timedelta(days=1))
+        window = feed.feed_window(SCHEDULE, FROZEN.date(), start, end + timedelta(days=1))
+        first, last = window.start, window.end
     except hmis_schedule.WindowError:
         assert response.status_code == 400
         assert response.json["error"]["parameter"] == "to"

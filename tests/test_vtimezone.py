@@ -28,7 +28,7 @@ from ical.timezone import IcsTimezoneInfo
 
 import hmis_schedule
 from hmis_schedule import Modality, Schedule, Slot, Text, Weekday
-from hmis_schedule.feed import render_feed
+from hmis_schedule.feed import feed_window, render_feed
 from hmis_schedule.vtimezone import transitions, vtimezone, zone_rules
 
 DST_ZONES = ("America/Los_Angeles", "Europe/London", "Australia/Sydney", "Pacific/Auckland", "Australia/Lord_Howe")
@@ -79,7 +79,8 @@ def _unambiguous(moment: datetime) -> bool:
 
 @functools.cache
 def _clackamas_feed(first: date, end: date) -> bytes:
-    return render_feed(hmis_schedule.clackamas(), today=date(2026, 11, 23), start=first, end=end)
+    schedule = hmis_schedule.clackamas()
+    return render_feed(schedule, feed_window(schedule, date(2026, 11, 23), first, end))
 
 
 @pytest.mark.parametrize(("first", "end"), CLACKAMAS_WINDOWS, ids=[str(w[0].year) for w in CLACKAMAS_WINDOWS])
@@ -106,7 +107,7 @@ def test_ical_js_places_every_clackamas_session_by_the_vtimezone(
 
 def test_ical_js_uses_the_vtimezone_not_the_zone_name(clackamas: Schedule) -> None:
     first, end = date(2026, 6, 1), date(2026, 7, 1)  # summer: daylight time
-    ics = render_feed(clackamas, today=first, start=first, end=end)
+    ics = render_feed(clackamas, feed_window(clackamas, first, first, end))
     altered = ics.replace(b"TZOFFSETTO:-0700", b"TZOFFSETTO:-0600")
     assert altered != ics
     honest = {r.uid: r.start for r in ical_js().read(ics)}
@@ -216,7 +217,7 @@ def clock_change_schedules(draw: st.DrawFn) -> tuple[Schedule, date, date]:
 @given(case=clock_change_schedules())
 def test_every_reader_places_sessions_at_the_hour_clocks_change(case: tuple[Schedule, date, date]) -> None:
     schedule, first, end = case
-    ics = render_feed(schedule, today=first, start=first, end=end)
+    ics = render_feed(schedule, feed_window(schedule, first, first, end))
     want = expected(schedule.sessions_between(first, end))
     for read in (read_icalendar, read_recurring, read_ical, ical_js().read):
         assert {r.key for r in read(ics)} == want, read

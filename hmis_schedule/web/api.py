@@ -30,17 +30,17 @@ def api_sessions() -> Response:
     lang = params.lang()
     modality = params.modality()
     status = params.status()
-    start, end = params.window(schedule, today)
+    window = params.window(schedule, today)
     base = public.base_url()
-    key = ("api-sessions", loaded.version, today, start, end, modality, status, lang, base)
+    key = ("api-sessions", loaded.version, today, window, modality, status, lang, base)
 
     def make() -> Rendered:
         sessions = schedule.sessions_between(
-            start, end, modality=modality, include_cancelled=status != Status.SCHEDULED
+            window.start, window.end, modality=modality, include_cancelled=status != Status.SCHEDULED
         )
         data = {
             **schedule_info(schedule, lang=lang, base_url=base),
-            "window": {"start": start.isoformat(), "end": end.isoformat()},
+            "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
             "sessions": [
                 session_record(s, schedule, base_url=base, lang=lang)
                 for s in sessions
@@ -84,10 +84,13 @@ def healthz() -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    """The OpenAPI 3.1 description of every route."""
+    """The OpenAPI 3.1 description of every route; its window defaults are the schedule's ``[feed]`` settings."""
     base = public.base_url()
-    schedule = sources.loaded().schedule
-    found = render_cache().get(
-        ("openapi", base), sources.settings().now(schedule.zone), lambda: rendered(json_body(openapi_spec(base)))
-    )
+    loaded = sources.loaded()
+    schedule = loaded.schedule
+
+    def make() -> Rendered:
+        return rendered(json_body(openapi_spec(base, feed=schedule.feed)))
+
+    found = render_cache().get(("openapi", loaded.version, base), sources.settings().now(schedule.zone), make)
     return respond(found, "application/json")

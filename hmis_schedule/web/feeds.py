@@ -38,14 +38,12 @@ def _feed(kind: FeedFilter, join_url: str | None = None) -> Response:
     now = sources.settings().now(schedule.zone)
     today = schedule.today(now)
     lang = params.lang()
-    start, end = params.window(schedule, today) if join_url is None else feed_window(schedule, today)
+    window = params.window(schedule, today) if join_url is None else feed_window(schedule, today)
     base = public.base_url()
-    key = ("feed", loaded.version, today, kind, lang, start, end, base, join_url)
+    key = ("feed", loaded.version, today, kind, lang, window, base, join_url)
 
     def make() -> Rendered:
-        body = feed.render_feed(
-            schedule, today=today, lang=lang, filter=kind, start=start, end=end, base_url=base, join_url=join_url
-        )
+        body = feed.render_feed(schedule, window, lang=lang, filter=kind, base_url=base, join_url=join_url)
         return rendered(body, max(schedule.updated, _day_start(schedule, today)))
 
     found = render_cache().get(key, now, make)

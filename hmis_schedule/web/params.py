@@ -13,8 +13,18 @@ from datetime import date, datetime, timedelta
 
 from flask import request
 
-from hmis_schedule import LANGUAGES, Modality, Schedule, Status, WindowError, feed_window
+from hmis_schedule import (
+    LANGUAGES,
+    Modality,
+    Schedule,
+    ScheduleError,
+    Status,
+    Window,
+    WindowError,
+    feed_window,
+)
 from hmis_schedule.facts import DEFAULT_LANGUAGE
+from hmis_schedule.values import aware_datetime, day
 
 __all__ = [
     "MAX_PARAMETER",
@@ -99,12 +109,12 @@ def _date(name: str) -> date | None:
     if not _DATE.match(value):
         raise BadParameter(name, f"{expected}, got {_show(value)}")
     try:
-        day = date.fromisoformat(value)
-    except ValueError:
+        parsed = day(value, name)
+    except ScheduleError:
         raise BadParameter(name, f"no such date {_show(value)}; {expected}") from None
-    if not _YEARS[0] <= day.year <= _YEARS[1]:
+    if not _YEARS[0] <= parsed.year <= _YEARS[1]:
         raise BadParameter(name, f"{expected}, got {_show(value)}")
-    return day
+    return parsed
 
 
 def after() -> datetime | None:
@@ -117,16 +127,20 @@ def after() -> datetime | None:
     if not _DATETIME.match(value):
         raise BadParameter(name, f"{expected}, got {_show(value)}")
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        moment = aware_datetime(value, name)
+    except ScheduleError:
         raise BadParameter(name, f"no such date and time {_show(value)}; {expected}") from None
     if not _YEARS[0] <= moment.year <= _YEARS[1]:
         raise BadParameter(name, f"year out of range {_YEARS[0]}-{_YEARS[1]}: {_show(value)}")
     return moment
 
 
-def window(schedule: Schedule, today: date) -> tuple[date, date]:
-    """The half-open window of the inclusive ``from``/``to`` parameters (the feed's default where left out)."""
+def window(schedule: Schedule, today: date) -> Window:
+    """The half-open :class:`~hmis_schedule.Window` of the inclusive ``from``/``to`` parameters.
+
+    Each one left out takes the schedule's ``[feed]`` default; the window is
+    checked here, once, and passed on as it is.
+    """
     first = _date("from")
     last = _date("to")
     end = None if last is None else last + timedelta(days=1)

@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from hmis_schedule import clock
+from hmis_schedule import ScheduleError, clock
 from hmis_schedule.private import SECRET_KEY_ENV, SECRETS_FILE_ENV, TEAMS_URL_ENV
 from hmis_schedule.state import STATE_FILE_ENV
+from hmis_schedule.values import whole_number
 
 __all__ = ["ENVIRONMENT", "ConfigError", "Settings", "load_settings"]
 
@@ -139,8 +140,10 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
     if monotonic is not None and not callable(monotonic):
         raise ConfigError("MONOTONIC: expected a callable returning seconds")
     entries = given.get("HMIS_CACHE_ENTRIES", 512)
-    if isinstance(entries, bool) or not isinstance(entries, int) or entries < 0:
-        raise ConfigError(f"HMIS_CACHE_ENTRIES: expected a whole number >= 0, got {entries!r}")
+    try:
+        entries = whole_number(entries, "HMIS_CACHE_ENTRIES", minimum=0)
+    except ScheduleError:
+        raise ConfigError(f"HMIS_CACHE_ENTRIES: expected a whole number >= 0, got {entries!r}") from None
     return Settings(
         base_url=_base_url(given.get("HMIS_BASE_URL")),
         trust_proxy=_flag(given.get("HMIS_TRUST_PROXY"), "HMIS_TRUST_PROXY"),
@@ -193,9 +196,13 @@ def _max_age(value: object) -> int:
     text = str(value if value is not None else "").strip()
     if not text:
         return 900
-    if not text.isdigit() or int(text) > 31_536_000:
-        raise ConfigError(f"HMIS_CACHE_MAX_AGE: expected whole seconds from 0 to 31536000, got {value!r}")
-    return int(text)
+    try:
+        seconds = int(text) if text.isdigit() else text
+        return whole_number(seconds, "HMIS_CACHE_MAX_AGE", minimum=0, maximum=31_536_000)
+    except ScheduleError:
+        raise ConfigError(
+            f"HMIS_CACHE_MAX_AGE: expected whole seconds from 0 to 31536000, got {value!r}"
+        ) from None
 
 
 def _reload_interval(value: object) -> float:
