@@ -24,8 +24,10 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# pytest-xdist runs the suite on every core (-n auto): browser, subprocess and
+# Hypothesis tests are independent of one another.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/bench_sessions.py
