@@ -57,7 +57,7 @@ import tomlkit
 import tomlkit.exceptions
 from tomlkit.toml_document import TOMLDocument
 
-from . import tomldoc, writer
+from . import tomldoc, values, writer
 from .errors import ScheduleError, SessionNotFoundError
 from .files import decode_text, from_toml
 from .rules import Modality, check_id
@@ -474,7 +474,7 @@ def move(
             ) from None
     for name, value in (("to_date", to_date), ("start", start), ("end", end)):
         if value is not None:
-            wanted[name] = _time_text(value, name) if name != "to_date" else _date_value(value, name)
+            wanted[name] = _time_text(value, name) if name != "to_date" else values.day(value, name, text=False)
     for name, text in (("location", location), ("room", room), ("notes", notes)):
         if text is not None:
             wanted[name] = text.strip()
@@ -565,7 +565,7 @@ def add_session(
     check_id(session_id, "id")
     data: dict[str, Any] = {
         "id": session_id,
-        "date": _date_value(day, "date"),
+        "date": values.day(day, "date", text=False),
         "start": _time_text(start, "start"),
         "end": _time_text(end, "end"),
     }
@@ -823,9 +823,7 @@ def _target(path: str | Path) -> Path:
 
 
 def _stamp(now: object) -> datetime:
-    if not isinstance(now, datetime) or now.utcoffset() is None:
-        raise ScheduleError(f"expected an aware datetime, got {now!r}", field="now")
-    return now.astimezone(_UTC).replace(microsecond=0)
+    return values.aware_datetime(now, "now", text=False).astimezone(_UTC).replace(microsecond=0)
 
 
 def _read(target: Path) -> str:
@@ -852,12 +850,6 @@ def _required_text(value: object, name: str, what: str) -> str:
     return value.strip()
 
 
-def _date_value(value: object, name: str) -> date:
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise ScheduleError(f"expected a date such as 2027-03-15, got {value!r}", field=name)
-    return value
-
-
 def _time_text(value: object, name: str) -> str:
     if not isinstance(value, time) or value.tzinfo is not None:
         raise ScheduleError(f"expected a local time of day such as 09:00, got {value!r}", field=name)
@@ -872,7 +864,7 @@ def _occurrence(schedule: Schedule, slot: str, day: date) -> tuple[date, list[st
         raise ScheduleError(
             f"no slot or extra session has the id {slot!r}", field="slot", choices=[*slots, *extras]
         )
-    _date_value(day, "date")
+    values.day(day, "date", text=False)
     if (slot in slots and slots[slot].occurs_on(day)) or (slot in extras and extras[slot].date == day):
         return day, []
     for change in schedule.changes:

@@ -41,6 +41,7 @@ from . import writer
 from .errors import Problem, ScheduleError
 from .files import decode_text, read_text
 from .private import Grant, check_label
+from .values import aware_datetime
 
 __all__ = [
     "STATE_FILE_ENV",
@@ -71,10 +72,7 @@ class Revocation:
 
     def __post_init__(self) -> None:
         check_label(self.label)
-        if not isinstance(self.at, datetime) or self.at.utcoffset() is None:
-            raise ScheduleError(
-                "expected a date and time with its offset, such as 2026-12-01T17:30:00Z", field="at"
-            )
+        aware_datetime(self.at, "at", text=False)
 
     def covers(self, grant: Grant) -> bool:
         """Whether this revocation turns off the link ``grant`` describes.
@@ -153,13 +151,10 @@ def from_state_toml(text: str, *, source: str = "<state>") -> State:
         except ScheduleError as err:
             problems.append(Problem(f"{where}.label", err.message if "label" in entry else "is required"))
             continue
-        at = entry.get("at")
-        if not isinstance(at, datetime) or at.utcoffset() is None:
-            problems.append(
-                Problem(
-                    f"{where}.at", "expected a date and time with its offset, such as 2026-12-01T17:30:00Z"
-                )
-            )
+        try:
+            at = aware_datetime(entry.get("at"), "")
+        except ScheduleError as err:
+            problems.append(Problem(f"{where}.at", err.message if "at" in entry else "is required"))
             continue
         revoked.append(Revocation(label=label, at=at))
     if problems:
@@ -216,9 +211,7 @@ def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revoca
     >>> folder.cleanup()
     """
     name = check_label(label)
-    if not isinstance(now, datetime) or now.utcoffset() is None:
-        raise ScheduleError(f"expected an aware datetime, got {now!r}", field="now")
-    at = now.astimezone(UTC).replace(microsecond=0)
+    at = aware_datetime(now, "now", text=False).astimezone(UTC).replace(microsecond=0)
     target = Path(os.path.realpath(path))
     source = str(target)
     with writer.locked(target):
