@@ -7,7 +7,10 @@ Fixtures, as flaskr's tests share theirs: ``clackamas`` (the built-in
 schedule), ``frozen_now`` (the tests' "now", :data:`support.FROZEN`),
 ``schedule_file`` (a copy of the built-in schedule in ``tmp_path``), ``app``
 (the web app on the built-in schedule at ``frozen_now``, linking under
-:data:`support.BASE`) and ``client`` (its test client).
+:data:`support.BASE`), ``client`` (its test client), ``page`` (its page,
+parsed, in each language), ``local_client`` (a client of the same app linking
+under the request's own root) and ``env`` (a clean environment for the
+command line with private feeds on). Plain helpers are in ``support.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
-from support import BASE, FROZEN
+from support import BASE, FROZEN, JOIN, KEY, Node, local_app, parse
 
 import hmis_schedule
 from hmis_schedule import web
@@ -73,3 +76,31 @@ def app() -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A test client of ``app``."""
     return app.test_client()
+
+
+@pytest.fixture(scope="module", params=["en", "es"])
+def page(request: pytest.FixtureRequest, app: Flask) -> tuple[str, Node]:
+    """``app``'s page in each language (``en``, ``es``), parsed: ``(lang, document)``."""
+    lang = request.param
+    return lang, parse(app.test_client().get(f"/?lang={lang}").get_data(as_text=True))
+
+
+@pytest.fixture
+def local_client() -> FlaskClient:
+    """A client of the app on the built-in schedule at ``frozen_now`` linking under ``http://localhost``.
+
+    It reads each response whole (:class:`support.BufferedClient`).
+    """
+    return local_app().test_client()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A clean environment: the schedule file in tmp_path, the key set, the clock pinned."""
+    for name in list(os.environ):
+        if name.startswith("HMIS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setattr(hmis_schedule.clock, "now", lambda zone: FROZEN.astimezone(zone))
+    schedule_file = tmp_path / "my-schedule.toml"
+    schedule_file.write_text(builtin_text(), encoding="utf-8")
+    return {"HMIS_SECRET_KEY": KEY, "HMIS_TEAMS_URL": JOIN, "HMIS_SCHEDULE": str(schedule_file)}

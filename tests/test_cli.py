@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time as clock_time
@@ -20,13 +20,15 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
 from click.testing import CliRunner, Result
+from support import APP, BASE, FROZEN, KEY, MARKER, free_port
 
 import hmis_schedule
-from hmis_schedule import Status, load_schedule
+from hmis_schedule import Status, load_schedule, private, state
 from hmis_schedule import cli as cli_module
 from hmis_schedule.cli import READ_ONLY, cli, gunicorn_argv
 from hmis_schedule.feed import feed_window, render_feed
@@ -508,12 +510,6 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     assert "Traceback" not in error and "Exception ignored" not in error
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(schedule_file: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     port = free_port()
@@ -557,10 +553,144 @@ def test_serve_answers_healthz_on_loopback(served: tuple[int, subprocess.Popen[b
         assert feed.walk("VEVENT")[0]["UID"].endswith("@" + schedule.uid_domain)
 
 
-def test_session_records_round_trip_the_session_fields(clackamas: hmis_schedule.Schedule) -> None:
-    moved = clackamas.sessions_between(date(2027, 1, 1), date(2027, 1, 31))
-    for session in moved:
-        data = session_record(session, clackamas)
-        assert datetime.fromisoformat(data["start"]) == session.start
-        assert datetime.fromisoformat(data["end"]) - datetime.fromisoformat(data["start"]) == session.duration
-        assert data["uid"] == session.uid and timedelta(0) < session.duration
+# -- private links: private-link, revoke and serve's secrets ---------------------------------------
+
+
+def _token_of(url: str) -> str:
+    parts = urlsplit(url)
+    match = re.fullmatch(r"/private/([^/]+)/(calendar|online)\.ics", parts.path)
+    assert match, url
+    return match[1]
+
+
+@pytest.mark.parametrize(
+    ("options", "path", "query"),
+    [
+        ([], "calendar.ics", ""),
+        (["--online"], "online.ics", ""),
+        (["--lang", "es"], "calendar.ics", "lang=es"),
+    ],
+)
+def test_private_link_prints_a_working_link(
+    env: dict[str, str], options: list[str], path: str, query: str
+) -> None:
+    result = run("private-link", "--label", "Agency X - Alice", "--expires", "90", "--base-url", BASE, *options,
+                 env=env)  # fmt: skip
+    assert result.exit_code == 0
+    url = result.stdout.strip()
+    assert "\n" not in url and url.startswith(f"{BASE}/private/")
+    assert urlsplit(url).path.endswith(path) and urlsplit(url).query == query
+    grant = private.read_token(KEY, _token_of(url), now=FROZEN)
+    assert grant is not None and grant.label == "Agency X - Alice"
+    assert grant.expires == FROZEN.astimezone(UTC).replace(microsecond=0) + timedelta(days=90)
+    assert "hmis-schedule revoke 'Agency X - Alice'" in result.stderr
+    served = APP.test_client().get(url.removeprefix(BASE))
+    assert served.status_code == 200 and MARKER.encode() in served.data.replace(b"\r\n ", b"")
+
+
+def test_private_link_takes_the_base_url_from_the_environment(env: dict[str, str]) -> None:
+    result = run("private-link", "--label", "bob", env={**env, "HMIS_BASE_URL": "https://x.example.org/"})
+    assert result.exit_code == 0 and result.stdout.startswith("https://x.example.org/private/")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["--label", "bob"], 2, "--base-url"),
+        (["--label", "bob", "--base-url", "x.example.org"], 2, "'--base-url'"),
+        (["--label", "bob", "--base-url", BASE, "--expires", "0"], 2, "'--expires'"),
+        (["--label", " ", "--base-url", BASE], 1, "label: must not be empty"),
+        (["--base-url", BASE], 2, "--label"),
+    ],
+)
+def test_private_link_usage_errors(env: dict[str, str], args: list[str], code: int, says: str) -> None:
+    result = run("private-link", *args, env=env)
+    assert result.exit_code == code and says in result.output
+    assert "/private/" not in result.stdout
+
+
+def test_private_link_needs_the_key_and_notes_a_missing_join_url(env: dict[str, str]) -> None:
+    result = run("private-link", "--label", "bob", "--base-url", BASE, env={**env, "HMIS_SECRET_KEY": ""})
+    assert result.exit_code == 1 and "HMIS_SECRET_KEY" in result.output and "/private/" not in result.output
+    noted = run("private-link", "--label", "bob", "--base-url", BASE, env={**env, "HMIS_TEAMS_URL": ""})
+    assert noted.exit_code == 0 and "HMIS_TEAMS_URL is not set" in noted.stderr
+    bad = run(
+        "private-link",
+        "--label",
+        "bob",
+        "--base-url",
+        BASE,
+        env={**env, "HMIS_TEAMS_URL": "http://x/" + MARKER},
+    )
+    assert bad.exit_code == 1 and "HMIS_TEAMS_URL" in bad.output and MARKER not in bad.output
+
+
+def test_revoke_writes_the_state_file_beside_the_schedule(env: dict[str, str]) -> None:
+    schedule_file = Path(env["HMIS_SCHEDULE"])
+    target = schedule_file.with_name("my-schedule.state.toml")
+    result = run("revoke", "Agency X - Alice", env=env)
+    assert result.exit_code == 0 and str(target) in result.stdout
+    first = state.load_state(target)
+    assert [(r.label, r.at) for r in first.revoked] == [("Agency X - Alice", FROZEN.astimezone(UTC))]
+    text = target.read_text(encoding="utf-8").replace("[[revoked]]", "# the admin's note\n[[revoked]]", 1)
+    target.write_text(text, encoding="utf-8")
+    assert run("revoke", "agency x - alice", env=env).exit_code == 0  # again: the same entry, case ignored
+    assert run("revoke", "bob", "--file", str(schedule_file), env={**env, "HMIS_SCHEDULE": ""}).exit_code == 0
+    again = state.load_state(target)
+    assert [r.label for r in again.revoked] == ["Agency X - Alice", "bob"]
+    assert "# the admin's note" in target.read_text(encoding="utf-8")
+    assert target.with_name(target.name + ".bak").exists()
+
+
+def test_revoke_uses_hmis_state_file_and_needs_a_place(env: dict[str, str], tmp_path: Path) -> None:
+    elsewhere = tmp_path / "revoked.toml"
+    assert run("revoke", "bob", env={**env, "HMIS_STATE_FILE": str(elsewhere)}).exit_code == 0
+    assert [r.label for r in state.load_state(elsewhere).revoked] == ["bob"]
+    nowhere = run("revoke", "bob", env={**env, "HMIS_SCHEDULE": ""})
+    assert nowhere.exit_code == 2 and "HMIS_STATE_FILE" in nowhere.output
+
+
+def test_revoke_refuses_a_broken_state_file_and_leaves_it(env: dict[str, str]) -> None:
+    target = state.state_path(env["HMIS_SCHEDULE"])
+    target.write_text("[[revoked]]\nlabel = 5\n", encoding="utf-8")
+    before = target.read_bytes()
+    result = run("revoke", "bob", env=env)
+    assert result.exit_code == 1 and "revoked[0].label" in result.output
+    assert target.read_bytes() == before
+    assert run("revoke", "a\tb", env=env).exit_code == 1
+
+
+@pytest.mark.parametrize("command", ["private-link", "revoke"])
+def test_the_new_commands_explain_themselves(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_private_link_and_revoke_as_a_real_program(env: dict[str, str]) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HMIS_")} | env
+
+    def program(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hmis_schedule.cli", *args],
+            capture_output=True, text=True, timeout=60, env=environment, check=False, cwd=ROOT,
+        )  # fmt: skip
+
+    made = program("private-link", "--label", "carol", "--base-url", BASE)
+    assert made.returncode == 0, made.stderr
+    grant = private.read_token(KEY, _token_of(made.stdout.strip()), now=datetime.now(UTC))
+    assert grant is not None and grant.label == "carol"
+    done = program("revoke", "carol")
+    assert done.returncode == 0, done.stderr
+    assert state.load_state(state.state_path(env["HMIS_SCHEDULE"])).is_revoked(grant)
+    refused = program("private-link", "--label", "carol")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr and refused.stdout == ""
+
+
+def test_serve_refuses_bad_secrets_before_starting(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(hmis_schedule.cli.os, "execvpe", lambda *args: calls.append(args))
+    result = run("serve", env={**env, "HMIS_TEAMS_URL": "http://teams.example.org/" + MARKER})
+    assert result.exit_code == 1 and "HMIS_TEAMS_URL" in result.output and MARKER not in result.output
+    assert calls == []

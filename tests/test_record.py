@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 from support import BASE
 
+import hmis_schedule
 from hmis_schedule import Schedule, Session, clackamas, schedule_info, session_record
 from hmis_schedule.openapi import openapi_spec
 
@@ -37,3 +38,12 @@ def test_the_header_names_the_schedule_in_the_language_asked(clackamas: Schedule
     info = schedule_info(clackamas, lang="es", base_url=BASE)
     assert info["name"] == clackamas.name.get("es")
     assert info["version"] == clackamas.version and info["timezone"] == clackamas.timezone
+
+
+def test_session_records_round_trip_the_session_fields(clackamas: hmis_schedule.Schedule) -> None:
+    moved = clackamas.sessions_between(date(2027, 1, 1), date(2027, 1, 31))
+    for session in moved:
+        data = session_record(session, clackamas)
+        assert datetime.fromisoformat(data["start"]) == session.start
+        assert datetime.fromisoformat(data["end"]) - datetime.fromisoformat(data["start"]) == session.duration
+        assert data["uid"] == session.uid and timedelta(0) < session.duration

@@ -1,115 +1,34 @@
-"""The public page and the embed widget: what they show, their links, their structure and their weight.
+"""The HTML routes (:mod:`hmis_schedule.web.pages`) and their templates (:mod:`hmis_schedule.web.templating`).
 
-The library is the oracle: the next sessions, the upcoming ones and the month
-grid must be what :class:`~hmis_schedule.Schedule` says for the frozen "now";
-subscribe links are checked against the exact URL forms each calendar app
-documents. Pages are parsed with the standard library's HTML parser.
+What the public page and the embed widget show, their links, their structure,
+their weight and their translations. The library is the oracle: the next
+sessions, the upcoming ones and the month grid must be what
+:class:`~hmis_schedule.Schedule` says for the frozen "now"; subscribe links
+are checked against the exact URL forms each calendar app documents. Pages
+are parsed with the standard library's HTML parser (:func:`support.parse`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
+import re
 from datetime import UTC, date, datetime
-from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from babel.dates import format_date
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from flask import Flask
 from flask.testing import FlaskClient
-from support import BASE, FROZEN
+from support import BASE, FROZEN, GRID_END, ROOT, Node, parse, schedule_app, upcoming
 
 import hmis_schedule
-from hmis_schedule import Text, feed, text, web
+from hmis_schedule import feed, text
 from hmis_schedule.addresses import session_path
 from hmis_schedule.web.templating import TEMPLATES, TRANSLATIONS
 
 SCHEDULE = hmis_schedule.clackamas()
-GRID_END = date(2027, 3, 1)  # the page shows December, January and February
-ROOT = Path(__file__).resolve().parent.parent
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-class Node:
-    """An element of a parsed page."""
-
-    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Node | None) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.parent = parent
-        self.children: list[Node | str] = []
-
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
-
-    def iter(self, tag: str | None = None) -> list[Node]:
-        found = [self] if tag in (None, self.tag) else []
-        for child in self.children:
-            if isinstance(child, Node):
-                found += child.iter(tag)
-        return found
-
-    def find(self, tag: str, **attrs: str) -> list[Node]:
-        return [n for n in self.iter(tag) if all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())]
-
-    def has_class(self, name: str) -> bool:
-        return name in (self.attrs.get("class") or "").split()
-
-
-class TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document", {}, None)
-        self.current = self.root
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, dict(attrs), self.current)
-        self.current.children.append(node)
-        if tag not in VOID:
-            self.current = node
-
-    def handle_endtag(self, tag: str) -> None:
-        node: Node | None = self.current
-        while node is not None and node.tag != tag:
-            node = node.parent
-        assert node is not None and node.parent is not None, f"stray </{tag}>"
-        self.current = node.parent
-
-    def handle_data(self, data: str) -> None:
-        self.current.children.append(data)
-
-
-def parse(html: str) -> Node:
-    builder = TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
-
-
-def make_app(schedule: hmis_schedule.Schedule = SCHEDULE, **config: object) -> Flask:
-    return web.create_app(
-        {"NOW": lambda: FROZEN, "HMIS_BASE_URL": BASE, "HMIS_SCHEDULE": schedule, **config}
-    )
-
-
-@pytest.fixture(scope="module")
-def client() -> FlaskClient:
-    return make_app().test_client()
-
-
-@pytest.fixture(scope="module", params=["en", "es"])
-def page(request: pytest.FixtureRequest, client: FlaskClient) -> tuple[str, Node]:
-    lang = request.param
-    return lang, parse(client.get(f"/?lang={lang}").get_data(as_text=True))
-
-
-def upcoming() -> list[hmis_schedule.Session]:
-    return [s for s in SCHEDULE.sessions_between(FROZEN.date(), GRID_END) if s.end > FROZEN]
 
 
 def section(doc: Node, heading_id: str) -> Node:
@@ -121,7 +40,7 @@ def times(node: Node) -> list[str]:
     return [t.attrs["datetime"] or "" for t in node.iter("time")]
 
 
-# -- what the page shows ------------------------------------------------------------------
+# -- what the page shows ---------------------------------------------------------------------------
 
 
 def test_the_page_shows_the_librarys_next_session(page: tuple[str, Node]) -> None:
@@ -197,38 +116,7 @@ def test_every_grid_session_is_coloured_by_modality_and_cancelled_ones_struck_wi
     assert today is cells[FROZEN.date()]
 
 
-def test_structured_data_parses_and_matches_the_upcoming_sessions(page: tuple[str, Node]) -> None:
-    lang, doc = page
-    (script,) = doc.find("script", type="application/ld+json")
-    events = json.loads(script.text())
-    expected = upcoming()
-    assert [e["@id"].rsplit("#", 1)[1] for e in events] == [s.uid for s in expected]
-    for event, session in zip(events, expected, strict=True):
-        assert event["@type"] == "EducationEvent"
-        assert event["startDate"] == session.start.isoformat()
-        assert event["endDate"] == session.end.isoformat()
-        assert event["inLanguage"] == lang
-        status = "EventCancelled" if session.cancelled else "EventScheduled"
-        assert event["eventStatus"] == f"https://schema.org/{status}"
-        if session.modality is hmis_schedule.Modality.ONLINE:
-            assert event["location"]["@type"] == "VirtualLocation"
-        else:
-            assert event["location"]["@type"] == "Place"
-            assert event["location"]["address"]["@type"] == "PostalAddress"
-            assert event["location"]["address"]["postalCode"] == "97045"
-
-
-def test_structured_data_cannot_break_out_of_its_script() -> None:
-    hostile = "Training </script><script>alert(1)</script> <!--"
-    schedule = dataclasses.replace(SCHEDULE, title=Text.of(hostile))
-    html = make_app(schedule).test_client().get("/").get_data(as_text=True)
-    assert "<script>alert(1)" not in html
-    doc = parse(html)
-    (script,) = doc.find("script", type="application/ld+json")
-    assert hostile in json.loads(script.text())[0]["name"]
-
-
-# -- links -----------------------------------------------------------------------------------
+# -- links -----------------------------------------------------------------------------------------
 
 
 def links(node: Node) -> dict[str, str]:
@@ -236,7 +124,7 @@ def links(node: Node) -> dict[str, str]:
 
 
 def test_subscribe_links_are_exact() -> None:
-    doc = parse(make_app().test_client().get("/").get_data(as_text=True))
+    doc = parse(schedule_app().test_client().get("/").get_data(as_text=True))
     found = links(section(doc, "subscribe-h"))
     feed_url = f"{BASE}/calendar.ics"
     webcal = "webcal://hmis.example.org/calendar.ics"
@@ -264,7 +152,7 @@ def test_subscribe_links_are_exact() -> None:
 
 
 def test_the_spanish_page_subscribes_to_the_spanish_feed() -> None:
-    doc = parse(make_app().test_client().get("/?lang=es").get_data(as_text=True))
+    doc = parse(schedule_app().test_client().get("/?lang=es").get_data(as_text=True))
     found = links(section(doc, "subscribe-h"))
     assert found["Agregar a Calendario de Apple"] == "webcal://hmis.example.org/calendar.ics?lang=es"
     name = quote(SCHEDULE.name.get("es"), safe="")
@@ -345,7 +233,8 @@ def test_contact_office_hours_and_crisis_line(page: tuple[str, Node]) -> None:
     assert f"tel:{SCHEDULE.contact.phone}" in hrefs
 
 
-# -- works without JavaScript, loads nothing from elsewhere --------------------------------------
+# -- works without JavaScript, loads nothing from elsewhere ----------------------------------------
+
 
 PAGES = ["/", "/?lang=es", "/embed", "/embed?lang=es", "/nope", "/?lang=xx"]
 
@@ -397,7 +286,14 @@ def test_page_weight_budget(client: FlaskClient, url: str, budget: int) -> None:
     assert _weight(client, url) < budget * 1024
 
 
-# -- accessibility structure -------------------------------------------------------------------
+def test_static_files_carry_a_content_version(local_client: FlaskClient) -> None:
+    html = local_client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/site\.css\?v=[0-9a-f]+)"', html)
+    assert css
+    assert local_client.get(css[1]).status_code == 200
+
+
+# -- accessibility structure -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -428,6 +324,9 @@ def test_accessible_structure(client: FlaskClient, url: str) -> None:
     assert skip.attrs["href"] == "#main"
 
 
+# -- languages -------------------------------------------------------------------------------------
+
+
 def test_every_message_of_the_pages_is_translated_into_spanish() -> None:
     extracted = {
         message
@@ -451,7 +350,16 @@ def test_the_spanish_page_uses_spanish_dates_and_times(client: FlaskClient) -> N
     assert "hora del Pacífico" in html
 
 
-# -- the embed widget ----------------------------------------------------------------------------
+def test_the_visible_switch_links_to_the_other_language(local_client: FlaskClient) -> None:
+    english = local_client.get("/").get_data(as_text=True)
+    assert '<a href="?lang=es" hreflang="es" lang="es">Español</a>' in english
+    spanish = local_client.get("/?lang=es").get_data(as_text=True)
+    assert '<a href="?lang=en" hreflang="en" lang="en">English</a>' in spanish
+    assert SCHEDULE.title.get("es") in spanish
+    assert "Próxima sesión" in spanish
+
+
+# -- the embed widget ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -494,7 +402,7 @@ def test_a_schedule_with_no_future_session_still_renders() -> None:
         ),
         changes=(),
     )
-    client = make_app(only_past).test_client()
+    client = schedule_app(only_past).test_client()
     for url in ("/", "/embed", "/api/next.json"):
         assert client.get(url).status_code == 200
     assert client.get("/api/next.json").json["session"] is None

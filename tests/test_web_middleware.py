@@ -1,10 +1,11 @@
-"""The whole-answer cache of warm public feeds (``hmis_schedule.web.middleware.FeedResponses``), through Flask's test client.
+"""WSGI middleware (:mod:`hmis_schedule.web.middleware`): warm feeds answered without Flask, and every response's headers.
 
-A warm feed request is answered without entering Flask; these tests hold it
-to giving exactly the answer Flask gives (the oracle: a fresh app that has
-never seen the request), and to asking Flask again whenever anything that
-decides the answer changes, or when the request is one it must not answer
-(conditional, HEAD first, an error, caching turned off).
+The whole-answer cache of warm public feeds (``FeedResponses``) is held to
+giving exactly the answer Flask gives (the oracle: a fresh app that has never
+seen the request), and to asking Flask again whenever anything that decides
+the answer changes, or when the request is one it must not answer
+(conditional, HEAD first, an error, caching turned off). ``SecurityHeaders``
+puts the CSP, framing and CORS headers on every response.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from support import FROZEN
+from flask.testing import FlaskClient
+from support import FEED_URLS, FROZEN, OK_URLS, UID, local_app
 
 import hmis_schedule
 from hmis_schedule import web
@@ -69,6 +71,9 @@ def make_app(clock: Clock | None = None, **config: Any) -> tuple[Flask, list[str
 def answer(app: Flask, url: str, **kwargs: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     response = app.test_client().open(url, buffered=True, **kwargs)
     return response.status_code, list(response.headers.items()), response.get_data()
+
+
+# -- warm public feeds, answered without Flask -----------------------------------------------------
 
 
 @pytest.mark.parametrize("url", REQUESTS)
@@ -229,3 +234,78 @@ def test_the_oldest_answer_goes_when_the_cache_is_full() -> None:
     assert len(reached) == 3
     answer(app, "/calendar.ics")  # was dropped
     assert len(reached) == 4
+
+
+# -- headers on every response ---------------------------------------------------------------------
+
+
+ALL_KINDS = [*OK_URLS, "/nope", "/api/nope.json", "/nope.ics", "/calendar.ics?lang=xx", "/?lang=xx"]
+
+
+@pytest.mark.parametrize("url", [*ALL_KINDS, "/embed?lang=xx"])
+def test_security_headers_on_every_response(url: str) -> None:
+    client = local_app(HMIS_EMBED_ORIGINS="https://www.example.org").test_client()
+    response = client.get(url)
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert "default-src 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+    if url.startswith("/embed"):
+        assert "frame-ancestors 'self' https://www.example.org" in csp
+    else:
+        assert "frame-ancestors 'none'" in csp
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_only_the_embed_may_be_framed_and_only_by_self_and_the_configured_origins() -> None:
+    client = local_app(HMIS_EMBED_ORIGINS="https://www.example.org, https://county.example.gov").test_client()
+    response = client.get("/embed")
+    directives = dict(d.strip().split(" ", 1) for d in response.headers["Content-Security-Policy"].split(";"))
+    assert directives["frame-ancestors"].split() == [
+        "'self'",
+        "https://www.example.org",
+        "https://county.example.gov",
+    ]
+    assert "X-Frame-Options" not in response.headers
+    plain = local_app().test_client().get("/embed")
+    assert "frame-ancestors 'self'" in plain.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        *FEED_URLS,
+        f"/sessions/{UID}.ics",
+        "/api/sessions.json",
+        "/api/next.json",
+        "/api/nope.json",
+        "/openapi.json",
+    ],
+)
+def test_cors_is_open_on_feeds_and_the_api(local_client: FlaskClient, url: str) -> None:
+    response = local_client.get(url, headers={"Origin": "https://elsewhere.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+
+
+def test_cors_preflight_allows_conditional_requests(local_client: FlaskClient) -> None:
+    response = local_client.options(
+        "/api/sessions.json",
+        headers={
+            "Origin": "https://elsewhere.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]
+    assert "If-None-Match" in response.headers["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize("url", ["/", "/embed", "/healthz"])
+def test_no_cors_on_pages(local_client: FlaskClient, url: str) -> None:
+    assert "Access-Control-Allow-Origin" not in local_client.get(url).headers

@@ -1,27 +1,28 @@
-"""Configuration from the environment: good settings are used, bad ones stop the app with one clear line."""
+"""Settings (:mod:`hmis_schedule.web.settings`) from the environment and ``create_app``'s mapping.
+
+Good settings are used; bad ones stop the app with one clear line, also when
+it is started as ``server.py`` or by gunicorn.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from support import FROZEN, ROOT, invalid
 
 import hmis_schedule
 from hmis_schedule import web
-
-ROOT = Path(__file__).resolve().parent.parent
-BAD_ZONE = hmis_schedule.files.builtin_text().replace(
-    'timezone = "America/Los_Angeles"', 'timezone = "Pacific/Nowhere"'
-)
 
 
 @pytest.fixture
 def bad_file(tmp_path: Path) -> Path:
     path = tmp_path / "schedule.toml"
-    path.write_text(BAD_ZONE, encoding="utf-8")
+    path.write_text(invalid(), encoding="utf-8")
     return path
 
 
@@ -136,6 +137,14 @@ def test_a_bad_setting_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch, nam
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "99999"])
+def test_a_bad_reload_interval_is_refused_naming_it(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HMIS_RELOAD_INTERVAL", value)
+    with pytest.raises(web.ConfigError) as caught:
+        web.create_app()
+    assert str(caught.value).startswith("HMIS_RELOAD_INTERVAL: ")
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -158,6 +167,19 @@ def test_embed_origins_are_read_from_a_list(value: str, expected: tuple[str, ...
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("0", False), ("", False)])
 def test_trust_proxy_flag(value: str, expected: bool) -> None:
     assert web.create_app({"HMIS_TRUST_PROXY": value}).extensions["hmis_settings"].trust_proxy is expected
+
+
+def test_now_defaults_to_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[object] = []
+
+    def fake_now(zone: object) -> datetime:
+        seen.append(zone)
+        return FROZEN
+
+    monkeypatch.setattr(hmis_schedule.clock, "now", fake_now)
+    client = web.create_app({"HMIS_BASE_URL": ""}).test_client()
+    assert client.get("/api/next.json").json["after"] == FROZEN.isoformat()
+    assert seen
 
 
 def test_the_module_level_app_serves_the_built_in_schedule() -> None:

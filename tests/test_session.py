@@ -1,9 +1,11 @@
-"""Stage 2: dates become sessions at the slot's wall-clock times in the schedule's zone.
+"""Sessions (:mod:`hmis_schedule.session`): wall-clock times become instants in the zone; UIDs; the Session value.
 
 The oracle for every instant is zoneinfo's UTC-to-local conversion, which is
-unambiguous: the library's start must be an instant that zoneinfo shows as the
-slot's wall-clock time (the first such instant when the time happens twice),
-or, for a time the clocks skip, the wall-clock time read after the jump.
+unambiguous (:func:`support.check_instant`): the library's start must be an
+instant that zoneinfo shows as the slot's wall-clock time (the first such
+instant when the time happens twice), or, for a time the clocks skip, the
+wall-clock time read after the jump. The schedule's sessions at those times
+are checked in ``test_schedule.py``.
 """
 
 from __future__ import annotations
@@ -16,46 +18,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from schedule_strategies import (
-    DOMAIN,
     EDGE_ZONES,
     FIRST_YEAR,
     LAST_YEAR,
-    UPDATED,
     days,
     ids,
-    schedules,
-    windows,
 )
 from schedule_strategies import (
     clock as seconds_clock,
 )
+from support import check_instant, wall_clock_exists
 
-from hmis_schedule import Modality, Schedule, ScheduleError, Session, Slot, Status, Text, Weekday
+from hmis_schedule import Modality, ScheduleError, Session, Status
 from hmis_schedule.session import local_datetime, local_times, parse_uid, session_uid
-
-
-def offset_around(day: date, zone: ZoneInfo, days_away: int) -> timedelta:
-    """The zone's UTC offset at noon UTC ``days_away`` days from ``day`` (before or after a change)."""
-    instant = datetime.combine(day + timedelta(days=days_away), time(12), tzinfo=UTC)
-    offset = instant.astimezone(zone).utcoffset()
-    assert offset is not None
-    return offset
-
-
-def expected_instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
-    """The oracle, in UTC: the first instant zoneinfo shows as ``clock`` on ``day``, or the reading after a gap."""
-    naive = datetime.combine(day, clock)
-    before, after = offset_around(day, zone, -1), offset_around(day, zone, 1)
-    candidates = sorted({(naive - before).replace(tzinfo=UTC), (naive - after).replace(tzinfo=UTC)})
-    shown = [c for c in candidates if c.astimezone(zone).replace(tzinfo=None) == naive]
-    if shown:
-        return shown[0]
-    return (naive - before).replace(tzinfo=UTC)  # skipped: read with the offset before the jump
-
-
-def wall_clock_exists(day: date, clock: time, zone: ZoneInfo) -> bool:
-    naive = datetime.combine(day, clock)
-    return expected_instant(day, clock, zone).astimezone(zone).replace(tzinfo=None) == naive
 
 
 def offset_at(instant: datetime, zone: ZoneInfo) -> timedelta:
@@ -107,15 +82,6 @@ def zone_day_times(draw: st.DrawFn, zone_names: tuple[str, ...] = EDGE_ZONES) ->
     return ZoneInfo(name), day, seconds_clock(start), seconds_clock(end)
 
 
-def check_instant(got: datetime, day: date, clock: time, zone: ZoneInfo) -> None:
-    assert got.tzinfo is zone
-    # compare in UTC: an aware datetime in a repeated hour never equals one in another zone (PEP 495)
-    assert got.astimezone(UTC) == expected_instant(day, clock, zone)
-    assert got.utcoffset() == got.astimezone(UTC).astimezone(zone).utcoffset()
-    if wall_clock_exists(day, clock, zone):
-        assert (got.date(), got.time()) == (day, clock)
-
-
 @given(case=zone_day_times())
 def test_local_datetime_is_the_instant_zoneinfo_shows_as_that_wall_clock(
     case: tuple[ZoneInfo, date, time, time]
@@ -138,77 +104,10 @@ def test_local_times_agree_with_the_oracle_and_end_after_start(case: tuple[ZoneI
         assert end.astimezone(UTC) - start.astimezone(UTC) == datetime.combine(day, times[1]) - datetime.combine(day, times[0])
 
 
-def test_a_session_inside_the_spring_forward_gap_keeps_its_length() -> None:
-    """02:30-03:00 on the night clocks jump from 02:00 to 03:00: read after the jump, not ending before it starts."""
-    zone = ZoneInfo("America/Los_Angeles")
-    start, end = local_times(date(2026, 3, 8), time(2, 30), time(3), zone)
-    assert start.isoformat() == "2026-03-08T03:30:00-07:00"
-    assert end.isoformat() == "2026-03-08T04:00:00-07:00"  # the planned 30 minutes
-    schedule = make_schedule(
-        "America/Los_Angeles",
-        Slot(id="night", ordinal=2, weekday=Weekday.SUNDAY, start=time(2, 30), end=time(3),
-             modality=Modality.ONLINE),
-    )
-    (session,) = schedule.sessions_between(date(2026, 3, 8), date(2026, 3, 9))
-    assert session.start < session.end
-
-
 def test_a_repeated_wall_clock_time_is_its_first_occurrence() -> None:
     zone = ZoneInfo("America/Los_Angeles")
     start = local_datetime(date(2026, 11, 1), time(1, 30), zone)
     assert start.isoformat() == "2026-11-01T01:30:00-07:00"  # still daylight time: the first 01:30
-
-
-def make_schedule(zone: str, *slot_list: Slot) -> Schedule:
-    return Schedule(
-        id="test", name=Text.of("T"), title=Text.of("T"), timezone=zone, updated=UPDATED,
-        uid_domain=DOMAIN, slots=slot_list,
-    )
-
-
-@given(schedule=schedules(with_changes=False, with_closures=False, with_extras=False), window=windows())
-def test_sessions_start_and_end_at_the_slot_wall_clock_times_with_zoneinfo_offsets(
-    schedule: Schedule, window: tuple[date, date]
-) -> None:
-    zone = schedule.zone
-    slot_of = {s.id: s for s in schedule.slots}
-    for session in schedule.sessions_between(*window):
-        slot = slot_of[session.slot_id]
-        assert session.original_date == session.day
-        assert session.day.weekday() == slot.weekday.number
-        check_instant(session.start, session.day, slot.start, zone)
-        if wall_clock_exists(session.day, slot.end, zone) and wall_clock_exists(session.day, slot.start, zone):
-            check_instant(session.end, session.day, slot.end, zone)
-        assert session.end.astimezone(UTC) > session.start.astimezone(UTC)
-        assert (session.modality, session.location, session.room, session.notes) == (
-            slot.modality, slot.location, slot.room, slot.notes,
-        )
-        assert session.ordinal == slot.ordinal
-
-
-@pytest.mark.parametrize(
-    ("zone", "monday", "offset"),
-    [
-        # the Mondays after each clock change of 2026
-        ("America/Los_Angeles", date(2026, 3, 9), timedelta(hours=-7)),
-        ("America/Los_Angeles", date(2026, 11, 2), timedelta(hours=-8)),
-        ("Europe/London", date(2026, 3, 30), timedelta(hours=1)),
-        ("Europe/London", date(2026, 10, 26), timedelta(hours=0)),
-        ("Australia/Sydney", date(2026, 4, 6), timedelta(hours=10)),
-        ("Australia/Sydney", date(2026, 10, 5), timedelta(hours=11)),
-        ("America/Phoenix", date(2026, 3, 9), timedelta(hours=-7)),
-        ("America/Phoenix", date(2026, 11, 2), timedelta(hours=-7)),
-    ],
-)
-def test_the_monday_after_a_clock_change_keeps_the_wall_clock_time(zone: str, monday: date, offset: timedelta) -> None:
-    slots = tuple(
-        Slot(id=f"monday-{n}", ordinal=n, weekday=Weekday.MONDAY, start=time(9), end=time(12),
-             modality=Modality.ONLINE)
-        for n in (1, 2, 3, 4, 5)
-    )
-    (session,) = make_schedule(zone, *slots).sessions_between(monday, monday + timedelta(days=1))
-    assert (session.start.time(), session.end.time()) == (time(9), time(12))
-    assert session.start.utcoffset() == session.end.utcoffset() == offset
 
 
 @given(slot_id=ids, day=st.dates(), domain=st.from_regex(r"[a-z0-9.-]{1,30}", fullmatch=True))
