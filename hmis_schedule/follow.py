@@ -36,8 +36,10 @@ before the use either came after the write, and then it adopted the file or
 scheduled the look this use makes, or it came ``interval`` or more before
 the use, and then this use looks. With the server's defaults (1 and 1) a
 link revoked with ``hmis-schedule revoke`` gets 404 on every request that
-starts 1 second after ``revoke`` exits, on every worker, busy or idle, on a file system that keeps sub-second
-times (the promise made to administrators is 2 seconds).
+starts 1 second after ``revoke`` exits, on every worker, busy or idle, on a
+file system that keeps sub-second times (the promise made to
+administrators is 2 seconds, which also holds where file times are whole
+seconds).
 
 A settled file is read (its signature must be the same before and after the
 read) and parsed:
