@@ -745,7 +745,8 @@ def revoke_command(ctx: click.Context, label: str, file: Path | None) -> None:
     LABEL is the --label given to private-link (upper and lower case are the
     same). The revocation is written to the schedule's state file
     (my-schedule.state.toml beside my-schedule.toml, or $HMIS_STATE_FILE); a
-    running server follows it and refuses those links within a few seconds.
+    running server follows it and refuses those links on every request that
+    starts 2 seconds after this command returns.
     A link made for the same label afterwards works.
 
     \b

@@ -1,39 +1,79 @@
-"""Follow a file while serving: re-read it when it changes, keep the last good reading while it is broken.
+"""Follow a file while serving: re-read it once it has settled, keep the last good reading while it is broken.
 
-The server reads the schedule file (and the state file) through a
-:class:`FileFollower`. On use, at most once per ``interval`` seconds and by
-one thread at a time (a non-blocking lock: other threads keep serving what
-they have), the follower compares the file's ``(st_mtime_ns, st_size,
-st_ino)`` with what it last loaded; nothing is read while they are equal.
+The server reads the schedule, state and secrets files through a
+:class:`FileFollower`. On use it *looks* at the file: it compares the
+file's signature ``(st_mtime_ns, st_size, st_ino)`` with the version it
+last loaded, at most once per ``interval`` seconds, by one thread at a time
+(a thread that finds another one looking waits for it, at most
+:data:`WAIT` seconds). Nothing is read while the signatures are equal.
 
-A changed file is read only once it has stopped changing: the same
-signature must be seen on two checks in a row (so a human editor that
-writes the file in place, in pieces, is not read half-way), and it must
-not change while it is read. Then it is parsed:
+**The settle rule.** A changed file is adopted once it has been unchanged for
+``settle`` seconds, judged by the clock and not by how many requests came:
+
+- its modification time is at least ``settle`` seconds old by the wall clock
+  (``time.time()``, injectable), or
+- the same signature has been seen for at least ``settle`` seconds by the
+  monotonic clock (this covers a modification time in the future, from a
+  clock set back or a file copied from another machine: following never
+  wedges; it waits at most ``settle`` seconds after its first look).
+
+A look that finds a change not yet settled remembers when it will be, and the
+first use from then on looks again, even inside ``interval``: so the *first*
+request after a change has settled gets the new file, on an idle worker too,
+and a file whose writes keep coming less than ``settle`` seconds apart is
+never adopted while they continue (finding 7 of issue 11: a prefix of a
+schedule can itself be a valid schedule, so a parse is no proof that a file
+is whole). A modification time in whole seconds counts as the end of its
+second, since file systems that keep whole seconds round down. A wall clock
+set *forward* can make a file being written look settled at one look; its
+later writes carry the new time and settle as usual. Edits made with
+``hmis-schedule`` are atomic renames whose time is set when written, so the
+rule only delays them by what is left of ``settle``.
+
+The bound: a use that starts ``max(interval, settle)`` seconds or more after a
+file was last written sees that version (if it is good): the last look
+before the use either came after the write, and then it adopted the file or
+scheduled the look this use makes, or it came ``interval`` or more before
+the use, and then this use looks. With the server's defaults (1 and 1) a
+link revoked with ``hmis-schedule revoke`` gets 404 on every request that
+starts 1 second after ``revoke`` exits, on every worker, busy or idle, on a
+file system that keeps sub-second times (the promise made to
+administrators is 2 seconds, which also holds where file times are whole
+seconds).
+
+A settled file is read (its signature must be the same before and after the
+read) and parsed:
 
 - a good file replaces the value at once (one attribute assignment, so a
   request sees the old reading or the new one, never a mix);
 - a bad, unreadable or missing file keeps the last good value, sets
   :attr:`FileFollower.error` (the one-line reason, with the field path) and
-  logs it once for that version of the file, not on every request;
+  logs it once for that version of the file, not on every request (the
+  parser decides what the reason says: the secrets file's never quotes the
+  file);
 - a good file again clears the error.
 
-Every process follows on its own (gunicorn workers share nothing), so each
-notices a change within about two intervals of its next request. Time comes
-from an injectable ``monotonic`` clock so tests need no sleeping.
+At start the file is read at once, settled or not. Every process follows on
+its own (gunicorn workers share nothing).
 
 >>> import tempfile
 >>> from pathlib import Path
 >>> folder = tempfile.TemporaryDirectory()
 >>> path = Path(folder.name) / "n.txt"
 >>> _ = path.write_text("1")
->>> ticks = iter(range(100))
->>> follower = FileFollower(path, lambda raw: int(raw), interval=1, monotonic=lambda: next(ticks))
->>> follower.value
-1
+>>> clocks = {"wall": 100.0, "monotonic": 0.0}
+>>> follower = FileFollower(
+...     path, int, interval=1, settle=1,
+...     monotonic=lambda: clocks["monotonic"], wall=lambda: clocks["wall"],
+... )
 >>> _ = path.write_text("22")
->>> follower.value, follower.value  # seen changed, then seen again unchanged: read
-(1, 22)
+>>> os.utime(path, (100.25, 100.25))  # written at 100.25 by the wall clock
+>>> clocks.update(wall=101.0, monotonic=1.0)
+>>> follower.value  # written 0.75 s ago: it may still be being written
+1
+>>> clocks.update(wall=101.25, monotonic=1.25)
+>>> follower.value  # unchanged for 1 s: read on this very use, inside the interval
+22
 >>> folder.cleanup()
 """
 
@@ -51,7 +91,7 @@ from typing import Generic, TypeVar
 
 from .errors import ScheduleError, one_line
 
-__all__ = ["MAX_BYTES", "FileFollower", "Readable", "Reading", "Signature", "signature"]
+__all__ = ["MAX_BYTES", "SETTLE", "WAIT", "FileFollower", "Readable", "Reading", "Signature", "settles_at", "signature"]
 
 T = TypeVar("T")
 
@@ -61,7 +101,14 @@ Signature = tuple[int, int, int]
 MAX_BYTES = 16 * 1024 * 1024
 """A followed file larger than this is refused (it cannot be a schedule)."""
 
+SETTLE = 1.0
+"""Seconds a changed file must stay unchanged before it is adopted (the default of ``settle``)."""
+
+WAIT = 2.0
+"""Seconds a thread waits for another thread's look at the file before it serves what it has."""
+
 _MISSING = "no such file"
+_SECOND_NS = 1_000_000_000
 
 
 def signature(path: Path) -> Signature | None:
@@ -75,6 +122,31 @@ def signature(path: Path) -> Signature | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def settles_at(sig: Signature, settle: float) -> float:
+    """The wall-clock time (seconds) from which the file ``sig`` describes counts as settled.
+
+    Its modification time plus ``settle``; a time in whole seconds counts as
+    the end of that second, since a file system that keeps whole seconds
+    rounds down (waiting a second longer is harmless, adopting a file still
+    being written is not).
+
+    >>> settles_at((1_500_000_000, 10, 1), 1.0)
+    2.5
+    >>> settles_at((2_000_000_000, 10, 1), 1.0)
+    4.0
+    """
+    mtime_ns = sig[0] + (_SECOND_NS if sig[0] % _SECOND_NS == 0 else 0)
+    return mtime_ns / _SECOND_NS + settle
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A version of the file (``None``: no file) seen changed and not yet settled, since ``since`` (monotonic)."""
+
+    signature: Signature | None
+    since: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +176,7 @@ class Readable(ABC, Generic[T]):
 
 
 class FileFollower(Readable[T]):
-    """Serves the last good parse of a file, re-read when the file changes (see the module docstring).
+    """Serves the last good parse of a file, re-read once a change has settled (see the module docstring).
 
     Parameters
     ----------
@@ -114,9 +186,16 @@ class FileFollower(Readable[T]):
         Turns the file's bytes into a value; raises (``ScheduleError`` or any
         other exception) for a file that is not good.
     interval:
-        Seconds between looks at the file (0: on every use).
+        Seconds between looks at the file while nothing is pending (0: on every use).
+    settle:
+        Seconds a changed file must stay unchanged before it is adopted
+        (default :data:`SETTLE`; 0: as soon as it is seen).
     monotonic:
-        The clock, in seconds (default, or ``None``: :func:`time.monotonic`).
+        The clock the looks are timed by, in seconds (default, or ``None``:
+        :func:`time.monotonic`).
+    wall:
+        The clock modification times are compared with, in seconds since the
+        epoch (default, or ``None``: :func:`time.time`).
     missing:
         The value when the file does not exist at start (then a later missing
         file is still an error, keeping the last good value); without it the
@@ -130,7 +209,7 @@ class FileFollower(Readable[T]):
     ------
     ScheduleError
         At start, for a file that is missing (without ``missing``), unreadable
-        or not good.
+        or not good; for an ``interval`` or ``settle`` that is not seconds >= 0.
     """
 
     def __init__(
@@ -139,21 +218,26 @@ class FileFollower(Readable[T]):
         parse: Callable[[bytes], T],
         *,
         interval: float = 1.0,
+        settle: float = SETTLE,
         monotonic: Callable[[], float] | None = None,
+        wall: Callable[[], float] | None = None,
         missing: Callable[[], T] | None = None,
         name: str = "file",
         logger: logging.Logger | None = None,
     ) -> None:
-        if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
-            raise ScheduleError(f"expected seconds >= 0, got {interval!r}", field="interval")
+        for field, seconds in (("interval", interval), ("settle", settle)):
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds >= 0:
+                raise ScheduleError(f"expected seconds >= 0, got {seconds!r}", field=field)
         self.path = Path(path)
         self._parse = parse
         self._interval = float(interval)
+        self._settle = float(settle)
         self._monotonic = monotonic or time.monotonic
+        self._wall = wall or time.time
         self._name = name
         self._log = logger or logging.getLogger(__name__)
         self._lock = threading.Lock()
-        self._pending: Signature | bool | None = False  # False: nothing pending
+        self._pending: _Pending | None = None
         self._seen: Signature | None = None
         self._reading: Reading[T]
         for _ in range(5):  # a file replaced while it is read is read again
@@ -184,31 +268,48 @@ class FileFollower(Readable[T]):
     # -- looking at the file --------------------------------------------------------------
 
     def check(self) -> None:
-        """Look at the file if ``interval`` has passed since the last look and no other thread is looking."""
-        if self._monotonic() - self._checked < self._interval:
+        """Look at the file if it is time: ``interval`` has passed since the last look, or a pending change has settled.
+
+        A thread that finds another one looking waits for it (at most
+        :data:`WAIT` seconds), so that no use after a change has settled is
+        answered from the old version.
+        """
+        if not self._due():
             return
-        if not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(timeout=WAIT):
             return
         try:
-            now = self._monotonic()
-            if now - self._checked < self._interval:
+            if not self._due():  # another thread has just looked
                 return
-            self._checked = now
+            self._checked = self._monotonic()
             self._look()
         except Exception:  # never let following a file break serving
             self._log.exception("%s %s: could not be checked", self._name, self.path)
         finally:
             self._lock.release()
 
+    def _due(self) -> bool:
+        if self._monotonic() - self._checked >= self._interval:
+            return True
+        pending = self._pending
+        return pending is not None and self._settled(pending)
+
+    def _settled(self, pending: _Pending) -> bool:
+        """Whether ``pending`` has been unchanged for ``settle`` seconds, by its modification time or by our looks."""
+        if self._monotonic() - pending.since >= self._settle:
+            return True
+        return pending.signature is not None and self._wall() >= settles_at(pending.signature, self._settle)
+
     def _look(self) -> None:
         sig = signature(self.path)
         if sig == self._seen:
-            self._pending = False
+            self._pending = None
             return
-        if sig != self._pending:  # changed since the last look: wait until it stops changing
-            self._pending = sig
-            return
-        self._pending = False
+        if self._pending is None or self._pending.signature != sig:  # changed since the last look
+            self._pending = _Pending(sig, self._monotonic())
+        if not self._settled(self._pending):
+            return  # the first use once it has settled looks again
+        self._pending = None
         if sig is None:
             self._seen = None
             self._fail(_MISSING if not self.path.exists() else "cannot be read")
@@ -219,8 +320,8 @@ class FileFollower(Readable[T]):
             self._seen = sig
             self._fail(one_line(err), source_named=True)
             return
-        if read is None:  # it changed while being read: look again next time
-            self._pending = signature(self.path)
+        if read is None:  # it changed while being read: it has not settled after all
+            self._pending = _Pending(signature(self.path), self._monotonic())
             return
         self._seen = sig
         try:

@@ -242,7 +242,7 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
             },
             "/healthz": {
                 "get": {
-                    "summary": "Health and the version of the schedule being served.",
+                    "summary": "ok, or degraded while a followed file cannot be used (the reason is logged), and the version of the schedule being served.",
                     "responses": {
                         "200": {
                             "description": "OK",
@@ -291,7 +291,6 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
                     "properties": {
                         "status": {"type": "string", "enum": ["ok", "degraded"]},
                         "version": text,
-                        "error": text,
                     },
                 },
                 "Error": {

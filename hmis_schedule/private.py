@@ -231,21 +231,26 @@ def _read_secrets_file(path: Path) -> dict[str, str]:
     return _secrets_file_values(text, str(path))
 
 
+_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)$")
+_SETTING_NAME = re.compile(r"[A-Za-z0-9_-]{1,24}")
+"""A name of the secrets file that may be shown in a message: plain, and shorter than any secret key."""
+
+
 def _secrets_file_values(text: str, source: str) -> dict[str, str]:
     """The checked, non-empty settings of a secrets file's text; errors never show a value."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        # tomllib's message may quote the line, which may hold a secret
-        raise ScheduleError(
-            'not valid TOML: expected lines such as teams_url = "https://..."', source=source
-        ) from None
+    except tomllib.TOMLDecodeError as err:
+        raise _syntax_error(text, str(err), source) from None
     problems: list[Problem] = []
     values: dict[str, str] = {}
     for key, value in data.items():
         if key not in _SECRET_KEYS:
             accepted = ", ".join(repr(k) for k in _SECRET_KEYS)
-            problems.append(Problem(key, f"unknown setting (expected one of {accepted})"))
+            if _SETTING_NAME.fullmatch(key):
+                problems.append(Problem(key, f"unknown setting (expected one of {accepted})"))
+            else:  # a long or odd name may be a secret pasted in the wrong place
+                problems.append(Problem("", f"has an unknown setting whose name is not shown (expected {accepted})"))
         elif not isinstance(value, str):
             problems.append(Problem(key, "expected a quoted string"))
         elif value.strip():
@@ -261,6 +266,38 @@ def _secrets_file_values(text: str, source: str) -> dict[str, str]:
     if problems:
         raise ScheduleError("", source=source, problems=problems)
     return values
+
+
+def _syntax_error(text: str, message: str, source: str) -> ScheduleError:
+    """A TOML syntax error in the secrets file, saying where and for which setting, never what the file says.
+
+    tomllib's message can quote part of the line (a character, a key), and the
+    line may hold a secret: only its line and column are kept from it, and
+    the name before ``=`` on that line, if it is a plain, short name.
+
+    >>> text = 'teams_url = "https://x"\\nsecret_key = "abc\\n'
+    >>> print(_syntax_error(text, "Unterminated string (at line 2, column 19)", "s.toml"))
+    s.toml: secret_key: not valid TOML at line 2, column 19; expected a line such as secret_key = "..."
+    >>> print(_syntax_error("x3Rq9", "Expected '=' after a key in a key/value pair (at end of document)", "s.toml"))
+    s.toml: not valid TOML at the end of the file; expected lines such as teams_url = "https://..."
+    """
+    found = _WHERE.search(message)
+    if found is None:
+        where = "at the end of the file"
+        lines = text.splitlines()
+        line = lines[-1] if lines else ""
+    else:
+        where = f"at line {found[1]}, column {found[2]}"
+        lines = text.splitlines()
+        number = int(found[1])
+        line = lines[number - 1] if 0 < number <= len(lines) else ""
+    name, equals, _ = line.partition("=")
+    setting = name.strip() if equals and _SETTING_NAME.fullmatch(name.strip()) else ""
+    if setting:
+        return ScheduleError(
+            f'not valid TOML {where}; expected a line such as {setting} = "..."', field=setting, source=source
+        )
+    return ScheduleError(f'not valid TOML {where}; expected lines such as teams_url = "https://..."', source=source)
 
 
 def secrets_file_parser(environ: Mapping[str, object]) -> Callable[[bytes], Secrets]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from .files import clackamas, decode_text, from_toml
-from .follow import FileFollower, Readable, Reading
+from .follow import SETTLE, FileFollower, Readable, Reading
 from .schedule import Schedule
 from .state import State, from_state_toml
 
@@ -87,7 +87,9 @@ def schedule_source(
     value: Schedule | str | os.PathLike[str] | None,
     *,
     interval: float = 1.0,
+    settle: float = SETTLE,
     monotonic: Callable[[], float] | None = None,
+    wall: Callable[[], float] | None = None,
     logger: logging.Logger | None = None,
 ) -> Source[Loaded]:
     """The source of a schedule: the built-in one (``None`` or ``""``), one given in code, or a followed file.
@@ -96,7 +98,7 @@ def schedule_source(
     ----------
     value:
         A :class:`~hmis_schedule.Schedule`, a schedule file's path, or nothing.
-    interval, monotonic, logger:
+    interval, settle, monotonic, wall, logger:
         How a file is followed (see :class:`~hmis_schedule.follow.FileFollower`).
 
     Raises
@@ -114,17 +116,25 @@ def schedule_source(
     def parse(raw: bytes) -> Loaded:
         return Loaded.of(from_toml(decode_text(raw, source), source=source), source)
 
-    return FileFollower(value, parse, interval=interval, monotonic=monotonic, name="schedule file", logger=logger)
+    return FileFollower(
+        value, parse, interval=interval, settle=settle, monotonic=monotonic, wall=wall, name="schedule file",
+        logger=logger,
+    )  # fmt: skip
 
 
 def state_source(
     path: str | os.PathLike[str],
     *,
     interval: float = 1.0,
+    settle: float = SETTLE,
     monotonic: Callable[[], float] | None = None,
+    wall: Callable[[], float] | None = None,
     logger: logging.Logger | None = None,
 ) -> Source[State]:
     """The followed state file at ``path``; a missing file is an empty state.
+
+    ``interval``, ``settle``, ``monotonic``, ``wall`` and ``logger`` are as
+    for :class:`~hmis_schedule.follow.FileFollower`.
 
     Raises
     ------
@@ -137,5 +147,6 @@ def state_source(
         return from_state_toml(decode_text(raw, source), source=source)
 
     return FileFollower(
-        Path(path), parse, interval=interval, monotonic=monotonic, missing=State, name="state file", logger=logger
-    )
+        Path(path), parse, interval=interval, settle=settle, monotonic=monotonic, wall=wall, missing=State,
+        name="state file", logger=logger,
+    )  # fmt: skip

@@ -72,13 +72,18 @@ def api_next() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Liveness and the version of the schedule being served."""
-    source = sources.current_source()
+    """Liveness: ``ok``, or ``degraded`` while a followed file's latest version cannot be used, and the version served.
+
+    Public, so it says nothing more: no path, no parser message (which could
+    quote a line of the secrets file). Why a file is refused goes to the log,
+    once per version of the file (:mod:`hmis_schedule.follow`), and
+    ``hmis-schedule validate`` says it for a schedule file.
+    """
+    reading = sources.current_source().reading()
     feeds = sources.private_feeds()
-    errors = [e for e in (source.error, feeds.error if feeds is not None else None) if e]
-    data: dict[str, object] = {"status": "degraded" if errors else "ok", "version": source.value.version}
-    if errors:
-        data["error"] = "; ".join(errors)
+    errors = [reading.error, feeds.error if feeds is not None else None]  # every file looked at
+    degraded = any(error is not None for error in errors)
+    data = {"status": "degraded" if degraded else "ok", "version": reading.value.version}
     return respond(rendered(json_body(data)), "application/json", cache=False)
 
 

@@ -23,6 +23,11 @@
     The secrets file is followed while serving; the variables are read once.
 ``HMIS_RELOAD_INTERVAL``
     Seconds between looks at the schedule, state and secrets files (default 1).
+``HMIS_RELOAD_SETTLE``
+    Seconds a changed file must stay unchanged (by its modification time)
+    before it is served (default 1; see :mod:`hmis_schedule.follow`). A change
+    is served on the first request that starts the larger of the two after
+    the file was last written.
 ``HMIS_STATE_FILE``
     The state file with the revoked private links; default
     ``<schedule>.state.toml`` beside the schedule file (see
@@ -31,8 +36,9 @@
 
 In code only: ``NOW``, a callable returning an aware datetime (tests freeze
 "today" with it), ``HMIS_CACHE_ENTRIES``, the size of the in-process caches
-of rendered responses (default 512), and ``MONOTONIC``, the clock the looks
-at the files are timed by.
+of rendered responses (default 512), ``MONOTONIC``, the clock the looks
+at the files are timed by, and ``WALL_CLOCK``, the clock (seconds since the
+epoch) their modification times are compared with.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from hmis_schedule import ScheduleError, clock
+from hmis_schedule.follow import SETTLE
 from hmis_schedule.private import SECRET_KEY_ENV, SECRETS_FILE_ENV, TEAMS_URL_ENV
 from hmis_schedule.state import STATE_FILE_ENV
 from hmis_schedule.values import whole_number
@@ -62,6 +69,7 @@ ENVIRONMENT = (
     SECRETS_FILE_ENV,
     STATE_FILE_ENV,
     "HMIS_RELOAD_INTERVAL",
+    "HMIS_RELOAD_SETTLE",
 )
 """The environment variables the app reads."""
 
@@ -94,7 +102,9 @@ class Settings:
     cache_entries: int
     clock: Callable[[], datetime] | None
     reload_interval: float = 1.0
+    reload_settle: float = SETTLE
     monotonic: Callable[[], float] | None = None
+    wall_clock: Callable[[], float] | None = None
     given: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def now(self, zone: tzinfo) -> datetime:
@@ -139,6 +149,9 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
     monotonic = given.get("MONOTONIC")
     if monotonic is not None and not callable(monotonic):
         raise ConfigError("MONOTONIC: expected a callable returning seconds")
+    wall_clock = given.get("WALL_CLOCK")
+    if wall_clock is not None and not callable(wall_clock):
+        raise ConfigError("WALL_CLOCK: expected a callable returning seconds since the epoch")
     entries = given.get("HMIS_CACHE_ENTRIES", 512)
     try:
         entries = whole_number(entries, "HMIS_CACHE_ENTRIES", minimum=0)
@@ -151,8 +164,10 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
         cache_max_age=_max_age(given.get("HMIS_CACHE_MAX_AGE")),
         cache_entries=entries,
         clock=now,
-        reload_interval=_reload_interval(given.get("HMIS_RELOAD_INTERVAL")),
+        reload_interval=_seconds(given.get("HMIS_RELOAD_INTERVAL"), "HMIS_RELOAD_INTERVAL", 1.0),
+        reload_settle=_seconds(given.get("HMIS_RELOAD_SETTLE"), "HMIS_RELOAD_SETTLE", SETTLE),
         monotonic=monotonic,
+        wall_clock=wall_clock,
         given=given,
     )
 
@@ -205,13 +220,13 @@ def _max_age(value: object) -> int:
         ) from None
 
 
-def _reload_interval(value: object) -> float:
+def _seconds(value: object, name: str, default: float) -> float:
     if value is None or (isinstance(value, str) and not value.strip()):
-        return 1.0
+        return default
     try:
         seconds = float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else -1.0
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds <= 3600:  # also refuses nan
-        raise ConfigError(f"HMIS_RELOAD_INTERVAL: expected seconds from 0 to 3600, such as 1 or 0.5, got {value!r}")
+        raise ConfigError(f"{name}: expected seconds from 0 to 3600, such as 1 or 0.5, got {value!r}")
     return seconds

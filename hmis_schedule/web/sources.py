@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import TypedDict, cast
 
 from flask import Flask, current_app
 
@@ -86,9 +87,26 @@ def _schedule(settings: Settings) -> Source[Loaded]:
     if value is not None and not isinstance(value, Schedule | str | os.PathLike):
         raise ConfigError(f"HMIS_SCHEDULE: expected a file name, got {value!r}")
     try:
-        return schedule_source(value, interval=settings.reload_interval, monotonic=settings.monotonic, logger=log)
+        return schedule_source(value, **_following(settings), logger=log)
     except ScheduleError as err:
         raise ConfigError(f"HMIS_SCHEDULE: {one_line(err)}") from None
+
+
+class _Following(TypedDict):
+    interval: float
+    settle: float
+    monotonic: Callable[[], float] | None
+    wall: Callable[[], float] | None
+
+
+def _following(settings: Settings) -> _Following:
+    """How files are followed: the look interval, the settle time and the clocks (see :mod:`hmis_schedule.follow`)."""
+    return _Following(
+        interval=settings.reload_interval,
+        settle=settings.reload_settle,
+        monotonic=settings.monotonic,
+        wall=settings.wall_clock,
+    )
 
 
 def _private_feeds(settings: Settings) -> PrivateFeeds | None:
@@ -112,8 +130,7 @@ def _private_feeds(settings: Settings) -> PrivateFeeds | None:
             followed = FileFollower(
                 secrets.source,
                 secrets_file_parser(given),
-                interval=settings.reload_interval,
-                monotonic=settings.monotonic,
+                **_following(settings),
                 name="secrets file",
                 logger=log,
             )
@@ -124,7 +141,7 @@ def _private_feeds(settings: Settings) -> PrivateFeeds | None:
         log.warning("private feeds are on; links cannot be revoked: no schedule file or HMIS_STATE_FILE")
         return PrivateFeeds(followed, None)
     try:
-        state = state_source(path, interval=settings.reload_interval, monotonic=settings.monotonic, logger=log)
+        state = state_source(path, **_following(settings), logger=log)
     except ScheduleError as err:
         raise ConfigError(f"{STATE_FILE_ENV}: {one_line(err)}") from None
     log.info("private feeds are on; revoked links are read from %s", path)
