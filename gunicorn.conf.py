@@ -5,6 +5,22 @@ installed wheel has them too: ``gunicorn --config
 python:hmis_schedule.web.gunicorn_config server:app`` works in any folder.
 """
 
-from hmis_schedule.web.gunicorn_config import RedactingLogger, logger_class, preload_app
+from hmis_schedule.web.gunicorn_config import (
+    RedactingLogger,
+    forwarded_allow_ips,
+    forwarder_headers,
+    logger_class,
+    preload_app,
+    secure_scheme_headers,
+    when_ready,
+)
 
-__all__ = ["RedactingLogger", "logger_class", "preload_app"]
+__all__ = [
+    "RedactingLogger",
+    "forwarded_allow_ips",
+    "forwarder_headers",
+    "logger_class",
+    "preload_app",
+    "secure_scheme_headers",
+    "when_ready",
+]

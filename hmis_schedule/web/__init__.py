@@ -10,7 +10,8 @@ A thin Flask app over :mod:`hmis_schedule`, one module per concern:
 - :mod:`.public`: the request's public addresses;
 - :mod:`.cache` and :mod:`.responses`: rendered bodies, validators, caching headers;
 - :mod:`.errors`: every error in its route's form;
-- :mod:`.middleware`: warm feeds without Flask, security headers, the proxy;
+- :mod:`.origin`: which Host and proxy headers are believed (``400`` when malformed);
+- :mod:`.middleware`: warm feeds without Flask, the request's origin, security headers;
 - :mod:`.templating`: gettext and Babel in templates;
 - :mod:`.gunicorn_config`: gunicorn's settings (no token in any log).
 

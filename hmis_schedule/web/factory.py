@@ -8,16 +8,35 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Mapping
+from types import TracebackType
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from hmis_schedule.redact import guard
 
 from . import api, cache, errors, feeds, middleware, pages, sources, templating
 from .settings import ConfigError, load_settings
 
-__all__ = ["app_from_environment", "create_app"]
+__all__ = ["HmisFlask", "app_from_environment", "create_app"]
+
+APP_LOGGERS = ("hmis_schedule", errors.log.name, sources.log.name, "hmis_schedule.follow")
+"""The loggers the app writes to (besides Flask's ``app.logger``), each guarded by :func:`~hmis_schedule.redact.guard`."""
+
+
+class HmisFlask(Flask):
+    """Flask, whose last-resort log of an exception is one redacted line (:func:`.errors.log_failure`).
+
+    Flask's own writes ``Exception on <path>`` and the traceback for every
+    request, the path unredacted; it is only reached if an error handler fails.
+    """
+
+    def log_exception(
+        self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]
+    ) -> None:
+        """Log the exception Flask could not hand to an error handler, in one line."""
+        if exc_info[1] is not None:
+            errors.log_failure(f"{request.method} {request.path}", exc_info[1])
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,13 +64,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     'ok'
     """
     settings = load_settings(config)
-    app = Flask(__name__, static_folder=str(templating.STATIC), template_folder=str(templating.TEMPLATES))
+    app = HmisFlask(__name__, static_folder=str(templating.STATIC), template_folder=str(templating.TEMPLATES))
     app.config.update(settings.public_config())  # never the secret key or the join URL
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = settings.cache_max_age
     app.url_map.merge_slashes = False  # /sessions/%2F0.ics is a 404, not a redirect to another uid
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     guard(logging.getLogger("werkzeug"))  # the development server's request lines
+    guard(app.logger, *(logging.getLogger(name) for name in APP_LOGGERS))  # a filter only sees its own records
     sources.init_app(app, settings)
     cache.init_app(app, settings)
     templating.init_app(app)

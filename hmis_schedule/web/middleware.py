@@ -1,10 +1,11 @@
-"""WSGI middleware: warm public feeds answered without Flask, and the security headers of every response.
+"""WSGI middleware: warm public feeds answered without Flask, the request's origin checked, security headers.
 
-Both wrap the Flask app as plain WSGI (``bench/bench_server.py`` measures
+They wrap the Flask app as plain WSGI (``bench/bench_server.py`` measures
 why): :class:`FeedResponses` replays the last identical answer of a warm
-public feed, and :class:`SecurityHeaders` adds the CSP, framing and CORS
-headers as a response starts. :func:`wrap` puts them, and ``ProxyFix`` when
-the deployment trusts its proxy, around an app.
+public feed, :class:`~hmis_schedule.web.origin.RequestOrigin` applies the
+trusted proxy headers and answers a malformed Host with ``400``, and
+:class:`SecurityHeaders` adds the CSP, framing and CORS headers as a
+response starts (the ``400`` too). :func:`init_app` puts them around an app.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from werkzeug.http import is_resource_modified
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hmis_schedule.source import Loaded, Source
 
 from .feeds import FEEDS
+from .origin import RequestOrigin
 from .responses import CONDITIONAL, PRECONDITIONS
 from .settings import Settings
 
@@ -32,13 +33,15 @@ __all__ = ["FeedResponses", "SecurityHeaders", "init_app"]
 
 
 def init_app(app: Flask, source: Source[Loaded], settings: Settings) -> None:
-    """Wrap ``app``'s WSGI callable: warm feeds, then security headers, then (if trusted) the proxy's headers."""
+    """Wrap ``app``'s WSGI callable: warm feeds, then the request's origin, then security headers (outermost)."""
     app.wsgi_app = FeedResponses(app.wsgi_app, source, settings)  # type: ignore[method-assign]
+    app.wsgi_app = RequestOrigin(  # type: ignore[method-assign]
+        app.wsgi_app,
+        trust_proxy=settings.trust_proxy,
+        trust_proxy_prefix=settings.trust_proxy_prefix,
+        fixed_base=bool(settings.base_url),
+    )
     app.wsgi_app = SecurityHeaders(app.wsgi_app, settings.embed_origins)  # type: ignore[method-assign]
-    if settings.trust_proxy:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1
-        )
 
 
 class FeedResponses:
@@ -49,8 +52,9 @@ class FeedResponses:
     what a warm feed cost (``bench/bench_server.py``). Only ``GET`` and
     ``HEAD`` of the three public feed paths are looked up here; an answer is
     kept only when Flask answered a ``GET`` with 200, keyed by everything that
-    decided it: path, query string, scheme, host and root path of the request
-    (after ``ProxyFix``), the schedule's version and today's date in its zone.
+    decided it: path, query string, the schedule's version, today's date in
+    its zone and, unless ``HMIS_BASE_URL`` fixes every link, the scheme, host
+    and root path of the request (as :class:`RequestOrigin` checked them).
 
     Calendar apps poll with ``If-None-Match`` or ``If-Modified-Since``. For
     those, the kept 200's ETag and Last-Modified decide, with Werkzeug's
@@ -79,17 +83,16 @@ class FeedResponses:
             today = loaded.schedule.today(self.settings.now(loaded.schedule.zone))
         except Exception:  # Flask answers this request and says what is wrong
             return None
-        return (
-            path,
-            environ.get("QUERY_STRING", ""),
-            environ.get("wsgi.url_scheme"),
-            environ.get("HTTP_HOST"),
-            environ.get("SERVER_NAME"),
-            environ.get("SERVER_PORT"),
-            environ.get("SCRIPT_NAME", ""),
-            loaded.version,
-            today,
-        )
+        origin = None
+        if not self.settings.base_url:  # links come from the request: it decides the body too
+            origin = (
+                environ.get("wsgi.url_scheme"),
+                environ.get("HTTP_HOST"),
+                environ.get("SERVER_NAME"),
+                environ.get("SERVER_PORT"),
+                environ.get("SCRIPT_NAME", ""),
+            )
+        return (path, environ.get("QUERY_STRING", ""), origin, loaded.version, today)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         key = self._key(environ)

@@ -8,7 +8,7 @@ changes.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, g, render_template
 
 from hmis_schedule.overview import overview
 from hmis_schedule.page import page_model
@@ -28,7 +28,7 @@ def _page(template: str, months: int) -> Response:
     lang = params.negotiated_lang()
     now = sources.settings().now(schedule.zone)
     addresses = public.addresses()
-    key = ("page", template, loaded.version, schedule.today(now), lang, addresses.base_url, request.script_root)
+    key = ("page", template, loaded.version, schedule.today(now), lang, addresses.base_url, public.link_root())
 
     def make() -> Rendered:
         view = overview(schedule, now, months=months)

@@ -14,6 +14,7 @@ from werkzeug.http import http_date
 
 from . import sources
 from .cache import Rendered
+from .origin import vary_on
 
 __all__ = ["CONDITIONAL", "PRECONDITIONS", "json_body", "respond"]
 
@@ -36,6 +37,9 @@ def respond(rendered: Rendered, mimetype: str, *, filename: str | None = None, c
         headers.append(("Content-Disposition", f'inline; filename="{filename}"'))
     max_age = sources.settings().cache_max_age
     headers.append(("Cache-Control", f"public, max-age={max_age}" if cache else "no-store"))
+    vary = _vary()
+    if vary:  # the request headers the body's links come from (none once HMIS_BASE_URL is set)
+        headers.append(("Vary", vary))
     response = Response(rendered.body, headers=headers, mimetype=mimetype)
     if not CONDITIONAL.isdisjoint(request.environ):  # without these make_conditional changes nothing
         response.make_conditional(request)
@@ -43,6 +47,16 @@ def respond(rendered: Rendered, mimetype: str, *, filename: str | None = None, c
         # and the warm-feed middleware would replay a stale one
         response.headers.pop("Date", None)
     return response
+
+
+def _vary() -> str:
+    settings = sources.settings()
+    return _vary_header(settings.base_url, settings.trust_proxy, settings.trust_proxy_prefix)
+
+
+@lru_cache(maxsize=8)
+def _vary_header(base_url: str, trust_proxy: bool, trust_proxy_prefix: bool) -> str:
+    return ", ".join(vary_on(base_url=base_url, trust_proxy=trust_proxy, trust_proxy_prefix=trust_proxy_prefix))
 
 
 def json_body(data: object) -> bytes:

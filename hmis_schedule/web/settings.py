@@ -9,7 +9,12 @@
     ``https://hmis-training.example.org``; default: the URL of each request.
 ``HMIS_TRUST_PROXY``
     ``1`` when the app runs behind a reverse proxy that sets ``X-Forwarded-*``
-    headers (and only then): the request's scheme, host and prefix come from them.
+    headers (and only then): the request's client address, scheme and host come
+    from ``X-Forwarded-For``, ``-Proto`` (``http`` or ``https``) and ``-Host``
+    (a valid ``host[:port]``); see :mod:`hmis_schedule.web.origin`.
+``HMIS_TRUST_PROXY_PREFIX``
+    ``1`` when that proxy also sets ``X-Forwarded-Prefix`` (a path such as
+    ``/hmis``) and the app should believe it; needs ``HMIS_TRUST_PROXY``.
 ``HMIS_EMBED_ORIGINS``
     Space- or comma-separated origins (``https://www.example.org``) allowed to
     show ``/embed`` in an iframe, besides this site itself.
@@ -56,12 +61,15 @@ from hmis_schedule.private import SECRET_KEY_ENV, SECRETS_FILE_ENV, TEAMS_URL_EN
 from hmis_schedule.state import STATE_FILE_ENV
 from hmis_schedule.values import whole_number
 
+from .origin import valid_host, valid_prefix
+
 __all__ = ["ENVIRONMENT", "ConfigError", "Settings", "load_settings"]
 
 ENVIRONMENT = (
     "HMIS_SCHEDULE",
     "HMIS_BASE_URL",
     "HMIS_TRUST_PROXY",
+    "HMIS_TRUST_PROXY_PREFIX",
     "HMIS_EMBED_ORIGINS",
     "HMIS_CACHE_MAX_AGE",
     SECRET_KEY_ENV,
@@ -77,7 +85,7 @@ SECRET_SETTINGS = frozenset({SECRET_KEY_ENV, TEAMS_URL_ENV})
 """Settings that never go into ``app.config`` (or anything else that may be shown)."""
 
 _ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
-_BASE_URL = re.compile(r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+_BASE_URL = re.compile(r"https?://([^/?#\s]+)(/[^?#\s]*)?")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -105,6 +113,7 @@ class Settings:
     reload_settle: float = SETTLE
     monotonic: Callable[[], float] | None = None
     wall_clock: Callable[[], float] | None = None
+    trust_proxy_prefix: bool = False
     given: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def now(self, zone: tzinfo) -> datetime:
@@ -157,9 +166,14 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
         entries = whole_number(entries, "HMIS_CACHE_ENTRIES", minimum=0)
     except ScheduleError:
         raise ConfigError(f"HMIS_CACHE_ENTRIES: expected a whole number >= 0, got {entries!r}") from None
+    trust_proxy = _flag(given.get("HMIS_TRUST_PROXY"), "HMIS_TRUST_PROXY")
+    trust_proxy_prefix = _flag(given.get("HMIS_TRUST_PROXY_PREFIX"), "HMIS_TRUST_PROXY_PREFIX")
+    if trust_proxy_prefix and not trust_proxy:
+        raise ConfigError("HMIS_TRUST_PROXY_PREFIX: needs HMIS_TRUST_PROXY=1 (the proxy's other headers believed too)")
     return Settings(
         base_url=_base_url(given.get("HMIS_BASE_URL")),
-        trust_proxy=_flag(given.get("HMIS_TRUST_PROXY"), "HMIS_TRUST_PROXY"),
+        trust_proxy=trust_proxy,
+        trust_proxy_prefix=trust_proxy_prefix,
         embed_origins=_origins(given.get("HMIS_EMBED_ORIGINS")),
         cache_max_age=_max_age(given.get("HMIS_CACHE_MAX_AGE")),
         cache_entries=entries,
@@ -176,10 +190,13 @@ def _base_url(value: object) -> str:
     text = str(value or "").strip()
     if not text:
         return ""
-    if not _BASE_URL.match(text):
+    found = _BASE_URL.fullmatch(text)
+    path = found.group(2) if found else None
+    if not found or not valid_host(found.group(1)) or (path not in (None, "/") and not valid_prefix(path)):
         raise ConfigError(
             f"HMIS_BASE_URL: expected an absolute http(s) URL without query, such as "
-            f"'https://hmis-training.example.org', got {text!r}"
+            f"'https://hmis-training.example.org' or 'https://example.org/hmis' (a host[:port], then "
+            f"an optional path of letters, digits and -._~ between slashes), got {text!r}"
         )
     return text.rstrip("/")
 

@@ -12,10 +12,12 @@ from hashlib import sha256
 from pathlib import Path
 
 from babel.dates import format_date, format_time
-from flask import Flask, g, url_for
+from flask import Flask, g
 
 from hmis_schedule.facts import DEFAULT_LANGUAGE
 from hmis_schedule.i18n import translations
+
+from . import public
 
 __all__ = ["STATIC", "TEMPLATES", "TRANSLATIONS", "init_app"]
 
@@ -62,7 +64,11 @@ def clock_time(moment: datetime) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Install gettext, the date filters and ``static_url`` in ``app``'s Jinja environment."""
+    """Install gettext, the date filters, ``static_url`` and ``link`` in ``app``'s Jinja environment.
+
+    Templates write their links with ``link(endpoint)`` (:func:`.public.link`),
+    not ``url_for``: it never depends on the request's host.
+    """
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext, ngettext=_ngettext, newstyle=True
@@ -76,9 +82,9 @@ def init_app(app: Flask) -> None:
         if filename not in static_versions:
             data = (STATIC / filename).read_bytes()
             static_versions[filename] = sha256(data).hexdigest()[:10]
-        return url_for("static", filename=filename, v=static_versions[filename])
+        return public.link("static", filename=filename, v=static_versions[filename])
 
-    app.jinja_env.globals.update(static_url=static_url)
+    app.jinja_env.globals.update(static_url=static_url, link=public.link)
     app.jinja_env.filters.update(
         long_date=long_date, short_date=short_date, month_title=month_title, clock_time=clock_time
     )
