@@ -6,6 +6,8 @@ README describes), inside a minimal top-level ``nginx.conf`` in a temporary
 folder; gunicorn runs the package's settings with ``HMIS_TRUST_PROXY=1``,
 ``HMIS_BASE_URL`` unset and private feeds on. Through nginx:
 
+- the app receives nginx's X-Forwarded-For, -Proto and -Host and no other
+  forwarding header, whatever the client sent (an echoing upstream shows it);
 - no request header makes the app answer 5xx, and no client-sent forwarding
   header puts an origin or a scheme into a response: links name the request's
   host (as nginx normalises it) with nginx's own scheme, or a fixed outside
@@ -28,6 +30,7 @@ run, elsewhere they are skipped when ``/usr/sbin/nginx`` is missing.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import pwd
 import re
@@ -35,10 +38,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import gunicorn
@@ -182,12 +188,32 @@ def stop(process: subprocess.Popen[bytes] | None) -> None:
         process.wait(timeout=30)
 
 
+@contextmanager
+def nginx(folder: Path, *, app_port: int) -> Iterator[int]:
+    """The shipped configuration served by nginx (checked with ``nginx -t`` first) in front of ``app_port``."""
+    port = free_port()
+    config = main_config(folder, site_config(folder, port=port, app_port=app_port))
+    argv = [str(NGINX), "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(config)]
+    checked = subprocess.run([*argv, "-t"], capture_output=True, text=True, timeout=30, check=False)
+    assert checked.returncode == 0, f"nginx -t refused deploy/nginx.conf:\n{checked.stderr}"
+    process = None
+    try:
+        process = subprocess.Popen(
+            [*argv, "-g", "daemon off;"], cwd=folder, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for(port, process, folder / "error.log", "nginx")
+        yield port
+    finally:
+        stop(process)
+
+
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     folder = tmp_path_factory.mktemp("nginx")
     schedule = folder / "schedule.toml"
     schedule.write_text(builtin_text(), encoding="utf-8")
-    port, app_port = free_port(), free_port()
+    app_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HMIS_")} | {
         "HMIS_SCHEDULE": str(schedule),
         "HMIS_TRUST_PROXY": "1",
@@ -201,27 +227,17 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     ]  # fmt: skip
     if gunicorn.version_info >= (25, 1):  # its control socket is one per user: don't share it
         argv.append("--no-control-socket")
-    site = site_config(folder, port=port, app_port=app_port)
-    config = main_config(folder, site)
-    nginx_argv = [str(NGINX), "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(config)]
-    checked = subprocess.run([*nginx_argv, "-t"], capture_output=True, text=True, timeout=30, check=False)
-    assert checked.returncode == 0, f"nginx -t refused deploy/nginx.conf:\n{checked.stderr}"
-    app = web_server = None
+    app = None
     try:
         app = subprocess.Popen(
             [*argv, "hmis_schedule.web:app_from_environment()"], env=env, cwd=folder,
             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         wait_for(app_port, app, folder / "gunicorn.log", "gunicorn")
-        web_server = subprocess.Popen(
-            [*nginx_argv, "-g", "daemon off;"], cwd=folder, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for(port, web_server, folder / "error.log", "nginx")
-        token = private.issue_token(KEY, "nginx test", days=30, now=datetime.now(UTC))
-        yield Deployment(port=port, app_port=app_port, folder=folder, token=token)
+        with nginx(folder, app_port=app_port) as port:
+            token = private.issue_token(KEY, "nginx test", days=30, now=datetime.now(UTC))
+            yield Deployment(port=port, app_port=app_port, folder=folder, token=token)
     finally:
-        stop(web_server)
         stop(app)
 
 
@@ -241,10 +257,10 @@ class Answer:
 
 
 def request_bytes(
-    path: str, headers: Sequence[tuple[str, str]] = (), *, host: str | None = SERVER_NAME, method: str = "GET"
+    path: str, headers: Sequence[tuple[str, str]] = (), *, host: str | None = SERVER_NAME
 ) -> bytes:
-    """An HTTP/1.0 request (so the answer is never chunked and ends with the connection)."""
-    lines = [f"{method} {path} HTTP/1.0"]
+    """An HTTP/1.0 ``GET`` (so the answer is never chunked and ends with the connection)."""
+    lines = [f"GET {path} HTTP/1.0"]
     if host is not None:
         lines.append(f"Host: {host}")
     lines += [f"{name}: {value}" for name, value in headers]
@@ -443,6 +459,66 @@ def test_nginx_replaces_the_forwarding_headers_the_client_sent(deployment: Deplo
     assert f"https://{SERVER_NAME}".encode() not in answer.body
     refused = get(deployment, "/", host="a" * 64 + ".example.org", source=fresh_source())
     assert refused.status == 400 and b"nginx" in refused.body  # nginx's own answer: the app never saw it
+
+
+class Echo(BaseHTTPRequestHandler):
+    """An upstream that answers each request with the headers it received, as JSON pairs."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(list(self.headers.items())).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture(scope="module")
+def echoing_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The shipped configuration in front of :class:`Echo` instead of the app: nginx's port."""
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=upstream.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        with nginx(tmp_path_factory.mktemp("echo"), app_port=upstream.server_address[1]) as port:
+            yield port
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+        thread.join(timeout=10)
+
+
+SET_BY_NGINX = {"host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "connection"}
+"""The only request headers nginx sends of its own (plus what it passes on from the client, checked below)."""
+
+
+@given(
+    host=st.sampled_from([h for h in HOSTS if nginx_host(h) and not {"/", " ", "@", "\\", "%"} & set(h)]),
+    forwarding=st.dictionaries(st.sampled_from(FORWARDING), header_value, max_size=len(FORWARDING)),
+    underscored=st.booleans(),
+)
+def test_the_app_gets_nginxs_forwarding_headers_and_none_of_the_clients(
+    echoing_nginx: int, host: str, forwarding: dict[str, str], underscored: bool
+) -> None:
+    source = fresh_source()
+    sent = [*forwarding.items(), ("X-Kept", "yes")]
+    if underscored:
+        sent += [(name.replace("-", "_"), "evil.example") for name in FORWARDING]
+    answer = exchange(echoing_nginx, request_bytes("/", sent, host=host), source=source)
+    if answer.status == 400:  # a Host nginx refuses: nothing reached the app
+        return
+    assert answer.status == 200, answer.head
+    received = [(name.lower(), value) for name, value in json.loads(answer.body)]
+    got = dict(received)
+    assert len(got) == len(received), received  # each header once
+    assert got["x-forwarded-for"] == source
+    assert got["x-forwarded-proto"] == "http"
+    assert got["x-forwarded-host"] == got["host"] == nginx_host(host)
+    assert got.pop("x-kept") == "yes"  # other headers are passed on: the check below can fail
+    assert set(got) <= SET_BY_NGINX, received
 
 
 # -- slow clients -----------------------------------------------------------------------------------
