@@ -133,6 +133,7 @@ def test_sdist_holds_the_licence_and_leaves_the_tests_out(built: Built) -> None:
         "README.md",
         "pyproject.toml",
         "MANIFEST.in",
+        "deploy/nginx.conf",
         "hmis_schedule/web/templates/index.html",
     } <= names
     assert not [n for n in names if n.split("/")[0] in ("tests", "bench", "examples", ".ci")]
