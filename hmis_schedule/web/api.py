@@ -42,7 +42,7 @@ def api_sessions() -> Response:
             **schedule_info(schedule, lang=lang, base_url=base),
             "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
             "sessions": [
-                session_record(s, schedule, base_url=base, lang=lang)
+                session_record(s, schedule, base_url=base, lang=lang, published=loaded.published)
                 for s in sessions
                 if status is None or s.status == status
             ],
@@ -55,7 +55,8 @@ def api_sessions() -> Response:
 @bp.get("/api/next.json")
 def api_next() -> Response:
     """The next session that takes place after ``after`` (default: now)."""
-    schedule = sources.loaded().schedule
+    loaded = sources.loaded()
+    schedule = loaded.schedule
     lang = params.lang()
     modality = params.modality()
     after = params.after()
@@ -65,18 +66,25 @@ def api_next() -> Response:
     data = {
         **schedule_info(schedule, lang=lang, base_url=base),
         "after": moment.isoformat(),
-        "session": None if session is None else session_record(session, schedule, base_url=base, lang=lang),
+        "session": None
+        if session is None
+        else session_record(session, schedule, base_url=base, lang=lang, published=loaded.published),
     }
     return respond(rendered(json_body(data)), "application/json")
 
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Liveness and the version of the schedule being served."""
+    """Liveness and the version of the schedule being served.
+
+    ``degraded`` when a followed file's latest version is not in use, or when
+    what was published could not be saved in the state file (served from memory).
+    """
     source = sources.current_source()
     feeds = sources.private_feeds()
-    errors = [e for e in (source.error, feeds.error if feeds is not None else None) if e]
-    data: dict[str, object] = {"status": "degraded" if errors else "ok", "version": source.value.version}
+    reading = source.reading()
+    errors = [e for e in (reading.error, feeds.error if feeds is not None else None) if e]
+    data: dict[str, object] = {"status": "degraded" if errors else "ok", "version": reading.value.schedule.version}
     if errors:
         data["error"] = "; ".join(errors)
     return respond(rendered(json_body(data)), "application/json", cache=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC
 from pathlib import Path
 from typing import cast
 
@@ -85,10 +86,19 @@ def _schedule(settings: Settings) -> Source[Loaded]:
         return cast("Source[Loaded]", value)  # a source given in code
     if value is not None and not isinstance(value, Schedule | str | os.PathLike):
         raise ConfigError(f"HMIS_SCHEDULE: expected a file name, got {value!r}")
+    state = _state_path(settings) if isinstance(value, str | os.PathLike) and str(value) else None
     try:
-        return schedule_source(value, interval=settings.reload_interval, monotonic=settings.monotonic, logger=log)
+        return schedule_source(
+            value,
+            interval=settings.reload_interval,
+            monotonic=settings.monotonic,
+            logger=log,
+            state=state,
+            now=lambda: settings.now(UTC),
+        )
     except ScheduleError as err:
-        raise ConfigError(f"HMIS_SCHEDULE: {one_line(err)}") from None
+        name = STATE_FILE_ENV if err.source and state is not None and Path(err.source) == state else "HMIS_SCHEDULE"
+        raise ConfigError(f"{name}: {one_line(err)}") from None
 
 
 def _private_feeds(settings: Settings) -> PrivateFeeds | None:
