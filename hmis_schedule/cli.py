@@ -63,7 +63,7 @@ from .record import session_record
 from .rules import Modality
 from .schedule import Schedule
 from .session import Session
-from .state import STATE_FILE_ENV, publish, revoke, state_path
+from .state import STATE_FILE_ENV, load_state, publish, published_for, revoke, state_path
 from .text import long_date, session_location, session_reason, session_summary
 
 __all__ = ["FILE_ENV", "READ_ONLY", "cli", "gunicorn_argv", "main"]
@@ -280,7 +280,8 @@ def next_command(
         after = after.replace(tzinfo=schedule.zone)
     session = schedule.next_session(after, modality=modality)
     if fmt == "json":
-        _print_json(None if session is None else session_record(session, schedule, lang=lang))
+        published = _recorded(ctx, file, schedule)
+        _print_json(None if session is None else session_record(session, schedule, lang=lang, published=published))
         return
     if session is None:
         click.echo(translations(lang, "cli").gettext("No session is planned in the next ten years."))
@@ -333,8 +334,9 @@ def list_command(
     except WindowError as err:
         hint = "'--to'" if err.field == "end" else "'--from'"
         raise click.BadParameter(err.message, ctx, param_hint=hint) from None
+    published = _recorded(ctx, file, schedule) if fmt != "table" else None
     if fmt == "ics":
-        click.echo(render_feed(schedule, window, lang=lang, filter=modality or "all"), nl=False)
+        click.echo(render_feed(schedule, window, lang=lang, filter=modality or "all", published=published), nl=False)
         return
     sessions = schedule.sessions_between(window.start, window.end, modality=modality)
     if fmt == "json":
@@ -344,7 +346,7 @@ def list_command(
                 "timezone": schedule.timezone,
                 "from": first.isoformat(),
                 "to": last.isoformat(),
-                "sessions": [session_record(s, schedule, lang=lang) for s in sessions],
+                "sessions": [session_record(s, schedule, lang=lang, published=published) for s in sessions],
             }
         )
         return
@@ -439,6 +441,20 @@ def _report(ctx: click.Context, outcome: editing.Outcome) -> None:
     else:
         click.echo(f"{outcome.path} was not changed.")
     _publish(ctx, outcome.path, outcome.schedule)
+
+
+def _recorded(ctx: click.Context, file: Path | None, schedule: Schedule) -> Published | None:
+    """What publishing ``schedule`` now would record, from its state file, which is only read (look-ups write nothing).
+
+    ``None`` without a state file, or if it cannot be read (the look-up then shows the computed values).
+    """
+    if not os.environ.get(STATE_FILE_ENV, "").strip() and _named_file(ctx, file) is None:
+        return None
+    try:
+        on_file = load_state(_state_file(ctx, file)).published
+    except (ScheduleError, OSError):
+        return None
+    return published_for(schedule, on_file, now=_now())
 
 
 def _publish(ctx: click.Context, file: Path | None, schedule: Schedule) -> Published | None:

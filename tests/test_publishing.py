@@ -152,3 +152,18 @@ def test_a_cli_edit_is_made_with_a_warning_when_the_state_file_is_read_only(tmp_
     assert "Warning: what was published could not be saved" in done.stderr and "writable" in done.stderr
     assert "County floating holiday" in path.read_text()
     assert state_file.read_text() == "# nothing yet\n"
+
+
+def test_look_ups_show_the_published_sequence_and_write_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hmis_schedule.clock, "now", lambda zone: NOW.astimezone(zone))
+    path = tmp_path / "schedule.toml"
+    path.write_text(builtin_text(), encoding="utf-8")
+    assert run("cancel", "second-monday", "2027-01-11", "--reason", "Trainer out", "--file", path).exit_code == 0
+    write_atomically(path, builtin_text())  # deleted by hand; nothing has published that yet
+    state_file = state.state_path(path)
+    saved = state_file.read_bytes()
+    listed = run("list", "--from", "2027-01-11", "--to", "2027-01-11", "--format", "json", "--file", path)
+    assert json.loads(listed.output)["sessions"][0]["sequence"] == 2
+    ics = run("list", "--from", "2027-01-11", "--to", "2027-01-11", "--format", "ics", "--file", path).output
+    assert prop(ics.encode().replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n"), TRAINER_OUT, "SEQUENCE") == "2"
+    assert state_file.read_bytes() == saved
