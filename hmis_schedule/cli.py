@@ -58,11 +58,12 @@ from .private import (
     issue_token,
     load_secrets,
 )
+from .published import Published
 from .record import session_record
 from .rules import Modality
 from .schedule import Schedule
 from .session import Session
-from .state import STATE_FILE_ENV, revoke, state_path
+from .state import STATE_FILE_ENV, load_state, publish, published_for, revoke, state_path
 from .text import long_date, session_location, session_reason, session_summary
 
 __all__ = ["FILE_ENV", "READ_ONLY", "cli", "gunicorn_argv", "main"]
@@ -279,7 +280,8 @@ def next_command(
         after = after.replace(tzinfo=schedule.zone)
     session = schedule.next_session(after, modality=modality)
     if fmt == "json":
-        _print_json(None if session is None else session_record(session, schedule, lang=lang))
+        published = _recorded(ctx, file, schedule)
+        _print_json(None if session is None else session_record(session, schedule, lang=lang, published=published))
         return
     if session is None:
         click.echo(translations(lang, "cli").gettext("No session is planned in the next ten years."))
@@ -332,8 +334,9 @@ def list_command(
     except WindowError as err:
         hint = "'--to'" if err.field == "end" else "'--from'"
         raise click.BadParameter(err.message, ctx, param_hint=hint) from None
+    published = _recorded(ctx, file, schedule) if fmt != "table" else None
     if fmt == "ics":
-        click.echo(render_feed(schedule, window, lang=lang, filter=modality or "all"), nl=False)
+        click.echo(render_feed(schedule, window, lang=lang, filter=modality or "all", published=published), nl=False)
         return
     sessions = schedule.sessions_between(window.start, window.end, modality=modality)
     if fmt == "json":
@@ -343,7 +346,7 @@ def list_command(
                 "timezone": schedule.timezone,
                 "from": first.isoformat(),
                 "to": last.isoformat(),
-                "sessions": [session_record(s, schedule, lang=lang) for s in sessions],
+                "sessions": [session_record(s, schedule, lang=lang, published=published) for s in sessions],
             }
         )
         return
@@ -429,7 +432,7 @@ def validate(ctx: click.Context, path: Path | None, fmt: str, file: Path | None)
 # -- editing commands ------------------------------------------------------------------
 
 
-def _report(outcome: editing.Outcome) -> None:
+def _report(ctx: click.Context, outcome: editing.Outcome) -> None:
     click.echo(outcome.summary)
     for note in outcome.notes:
         click.echo(f"  {note}")
@@ -437,6 +440,40 @@ def _report(outcome: editing.Outcome) -> None:
         click.echo(f"Saved {outcome.path} (the previous version is {outcome.path.name}.bak).")
     else:
         click.echo(f"{outcome.path} was not changed.")
+    _publish(ctx, outcome.path, outcome.schedule)
+
+
+def _recorded(ctx: click.Context, file: Path | None, schedule: Schedule) -> Published | None:
+    """What publishing ``schedule`` now would record, from its state file, which is only read (look-ups write nothing).
+
+    ``None`` without a state file, or if it cannot be read (the look-up then shows the computed values).
+    """
+    if not os.environ.get(STATE_FILE_ENV, "").strip() and _named_file(ctx, file) is None:
+        return None
+    try:
+        on_file = load_state(_state_file(ctx, file)).published
+    except (ScheduleError, OSError):
+        return None
+    return published_for(schedule, on_file, now=_now())
+
+
+def _publish(ctx: click.Context, file: Path | None, schedule: Schedule) -> Published | None:
+    """Record what the feeds of ``schedule`` publish in its state file; warn (never fail) if it cannot be saved.
+
+    The built-in schedule without $HMIS_STATE_FILE has no state file: ``None``.
+    """
+    if not os.environ.get(STATE_FILE_ENV, "").strip() and _named_file(ctx, file) is None:
+        return None
+    target = _state_file(ctx, file)
+    done = publish(target, schedule, now=_now())
+    if done.error:
+        click.echo(
+            f"Warning: {done.error}.\n"
+            "  The schedule itself is as shown above. Until the state file can be written, calendars may "
+            "not take every change: make it (and its folder) writable and run the command again.",
+            err=True,
+        )
+    return done.published
 
 
 @cli.command()
@@ -453,7 +490,7 @@ def close(ctx: click.Context, day: date, reason: str, file: Path | None) -> None
     Example:
       hmis-schedule close 2027-03-15 --reason "County floating holiday" --file my-schedule.toml
     """
-    _report(editing.close(_editable(ctx, file), day, reason=reason, now=_now()))
+    _report(ctx, editing.close(_editable(ctx, file), day, reason=reason, now=_now()))
 
 
 @cli.command()
@@ -467,7 +504,7 @@ def reopen(ctx: click.Context, day: date, file: Path | None) -> None:
     Example:
       hmis-schedule reopen 2027-03-15 --file my-schedule.toml
     """
-    _report(editing.reopen(_editable(ctx, file), day, now=_now()))
+    _report(ctx, editing.reopen(_editable(ctx, file), day, now=_now()))
 
 
 @cli.command()
@@ -483,7 +520,7 @@ def cancel(ctx: click.Context, slot: str, day: date, reason: str, file: Path | N
     Example:
       hmis-schedule cancel second-monday 2027-01-11 --reason "Trainer out" --file my-schedule.toml
     """
-    _report(editing.cancel(_editable(ctx, file), slot, day, reason=reason, now=_now()))
+    _report(ctx, editing.cancel(_editable(ctx, file), slot, day, reason=reason, now=_now()))
 
 
 @cli.command()
@@ -498,7 +535,7 @@ def uncancel(ctx: click.Context, slot: str, day: date, file: Path | None) -> Non
     Example:
       hmis-schedule uncancel second-monday 2027-01-11 --file my-schedule.toml
     """
-    _report(editing.uncancel(_editable(ctx, file), slot, day, now=_now()))
+    _report(ctx, editing.uncancel(_editable(ctx, file), slot, day, now=_now()))
 
 
 @cli.command()
@@ -533,6 +570,7 @@ def move(
         )
     path = _editable(ctx, file)
     _report(
+        ctx,
         editing.move(
             path, slot, day, to_date=to_date, start=start, end=end, location=location, room=room,
             modality=modality, notes=notes, now=_now(),
@@ -563,6 +601,7 @@ def add_session(
           --modality online --location "Microsoft Teams" --notes "En español" --file my-schedule.toml
     """
     _report(
+        ctx,
         editing.add_session(
             _editable(ctx, file), session_id, day, start=start, end=end, modality=modality,
             location=location, room=room, notes=notes, now=_now(),
@@ -610,7 +649,8 @@ def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -
     from .export import export as export_site  # imported when used: the server does not need it
 
     schedule = _schedule(ctx, file)
-    paths = export_site(schedule, folder, today=schedule.today(), base_url=base_url)
+    published = _publish(ctx, file, schedule)
+    paths = export_site(schedule, folder, today=schedule.today(), base_url=base_url, published=published)
     click.echo(f"Exported {len(paths)} files to {folder} (feeds, one calendar per session, sessions.json).")
 
 

@@ -36,13 +36,21 @@ from .addresses import FEED_FILES, page_url, session_file
 from .errors import ScheduleError
 from .facts import LANGUAGES
 from .feed import feed_window, render_feed, render_session
+from .published import Published
 from .record import session_record
 from .schedule import Schedule
 from .writer import write_atomic
 
 __all__ = ["export"]
 
-def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: str = "") -> list[Path]:
+def export(
+    schedule: Schedule,
+    directory: str | Path,
+    *,
+    today: date,
+    base_url: str = "",
+    published: Published | None = None,
+) -> list[Path]:
     """Write every feed, one calendar per session and ``sessions.json`` into ``directory``.
 
     Parameters
@@ -57,6 +65,11 @@ def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: 
     base_url:
         The public https root the folder is served at, without a trailing
         slash (for event URLs and ``ics_url``).
+    published:
+        What was published (:func:`hmis_schedule.state.publish`'s record):
+        the feeds, session calendars and records take their SEQUENCE (and
+        the events their DTSTAMP and LAST-MODIFIED) from it. ``hmis-schedule
+        export`` publishes first and passes it.
 
     Returns
     -------
@@ -89,11 +102,16 @@ def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: 
         prefix = "" if lang == "en" else f"{lang}/"
         for chosen, name in FEED_FILES.items():
             files.append(
-                (prefix + name, render_feed(schedule, window, lang=lang, filter=chosen, base_url=base_url))
+                (
+                    prefix + name,
+                    render_feed(
+                        schedule, window, lang=lang, filter=chosen, base_url=base_url, published=published
+                    ),
+                )
             )
     for lang in LANGUAGES:
         for session in sessions:
-            body = render_session(schedule, session.uid, lang=lang, base_url=base_url)
+            body = render_session(schedule, session.uid, lang=lang, base_url=base_url, published=published)
             files.append((session_file(session.uid, lang), body))
     for lang in LANGUAGES:
         prefix = "" if lang == "en" else f"{lang}/"
@@ -104,7 +122,10 @@ def export(schedule: Schedule, directory: str | Path, *, today: date, base_url: 
             "updated": schedule.updated.isoformat(),
             "window": {"start": first.isoformat(), "end": last.isoformat()},
             "url": page_url(schedule, base_url),
-            "sessions": [session_record(s, schedule, base_url=base_url, lang=lang, static=True) for s in sessions],
+            "sessions": [
+                session_record(s, schedule, base_url=base_url, lang=lang, static=True, published=published)
+                for s in sessions
+            ],
         }
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         files.append((f"{prefix}sessions.json", text.encode()))

@@ -10,7 +10,9 @@ form they all read alike:
 - **Cancelled sessions stay**, with ``STATUS:CANCELLED``, a higher SEQUENCE, a
   summary starting "Cancelled:" and the reason in the description.
 - **Deterministic bytes.** DTSTAMP and LAST-MODIFIED are the schedule's
-  ``updated`` time, the calendar's UID and PRODID are fixed, icalendar is given
+  ``updated`` time or, given a record of what was published
+  (:mod:`hmis_schedule.published`), each event's own: when its content was
+  first published; SEQUENCE is then the published one, which never falls; the calendar's UID and PRODID are fixed, icalendar is given
   ``uid=`` and ``stamp=`` so it invents nothing: equal inputs, equal bytes.
 - **Times** carry the schedule's IANA TZID and a VTIMEZONE in the classic
   one-STANDARD-one-DAYLIGHT form Outlook reads (:mod:`hmis_schedule.vtimezone`),
@@ -48,6 +50,7 @@ from icalendar.enums import STATUS, TRANSP
 from .addresses import FeedFilter, feed_filter, page_url
 from .errors import ScheduleError, WindowError
 from .i18n import check_language
+from .published import Published
 from .rules import Modality
 from .schedule import Schedule
 from .session import Session
@@ -303,6 +306,7 @@ def session_event(
     base_url: str = "",
     rules: ZoneRules | None = None,
     join_url: str | None = None,
+    published: Published | None = None,
 ) -> Event:
     """The VEVENT of one session.
 
@@ -321,6 +325,10 @@ def session_event(
         The meeting's join URL, for private feeds only: an online session
         that takes place then carries it as its URL, in its DESCRIPTION and
         as a CONFERENCE (RFC 7986). In-person and cancelled sessions never do.
+    published:
+        What was published (:class:`~hmis_schedule.published.Published`):
+        the event's SEQUENCE, DTSTAMP and LAST-MODIFIED come from it. Without
+        it, the computed sequence and the schedule's ``updated``.
 
     Returns
     -------
@@ -334,14 +342,14 @@ def session_event(
     """
     if rules is None:
         rules = zone_rules(schedule.timezone, session.day.year, session.day.year)
-    stamp = _stamp(schedule)
+    stamp = _stamp(schedule) if published is None else published.stamp(session, schedule)
     url = page_url(schedule, base_url)
     join = join_url if join_url and session.modality is Modality.ONLINE and not session.cancelled else ""
     event = Event.new(
         uid=session.uid,
         stamp=stamp,
         last_modified=stamp,
-        sequence=session.sequence,
+        sequence=session.sequence if published is None else published.sequence(session),
         start=_moment(session.start, schedule, rules),
         end=_moment(session.end, schedule, rules),
         url=join or url or None,
@@ -367,18 +375,23 @@ def _calendar(
     subscription: bool,
     uid: str,
     join_url: str | None = None,
+    published: Published | None = None,
 ) -> Calendar:
     rules = zone_rules(schedule.timezone, *years)
     events: Iterable[Event] = (
-        session_event(s, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url)
+        session_event(s, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url, published=published)
         for s in sessions
     )
+    modified = _stamp(schedule)
+    if published is not None:  # the latest change of any event it holds, or the schedule's
+        modified = max((published.stamp(s, schedule) for s in sessions), default=modified)
+        modified = max(modified, _stamp(schedule))
     cal = Calendar.new(
         uid=uid,
         prodid=PRODID,
         method="PUBLISH",
         calscale="GREGORIAN",
-        last_modified=_stamp(schedule),
+        last_modified=modified,
         subcomponents=[rules.component(), *events],
     )
     cal.add("X-WR-TIMEZONE", schedule.timezone)
@@ -406,6 +419,7 @@ def feed_calendar(
     filter: FeedFilter | str = FeedFilter.ALL,
     base_url: str = "",
     join_url: str | None = None,
+    published: Published | None = None,
 ) -> Calendar:
     """The feed as an icalendar :class:`~icalendar.Calendar`, before serializing.
 
@@ -433,6 +447,7 @@ def feed_calendar(
         subscription=True,
         uid=f"{schedule.id}-{chosen.value.replace('_', '-')}-{lang}{'-private' if join_url else ''}@{schedule.uid_domain}",
         join_url=join_url,
+        published=published,
     )
 
 
@@ -444,6 +459,7 @@ def render_feed(
     filter: FeedFilter | str = FeedFilter.ALL,
     base_url: str = "",
     join_url: str | None = None,
+    published: Published | None = None,
 ) -> bytes:
     """The whole calendar feed: every session in the window, as iCalendar bytes (CRLF).
 
@@ -466,6 +482,12 @@ def render_feed(
         one): online sessions that take place carry it as their URL, in their
         DESCRIPTION and as a CONFERENCE; the calendar's UID ends ``-private``.
         Without it the bytes are the public feed's.
+    published:
+        What was published (:mod:`hmis_schedule.published`): each event's
+        SEQUENCE, DTSTAMP and LAST-MODIFIED come from it, and the calendar's
+        LAST-MODIFIED is the latest of its events' (or the schedule's
+        ``updated``, if later). Without it, the computed sequences and the
+        schedule's ``updated`` everywhere.
 
     Returns
     -------
@@ -485,11 +507,15 @@ def render_feed(
     ('CANCELLED', 'Cancelada: Capacitación para nuevos usuarios de HMIS (Microsoft Teams)')
     """
     return to_ics(
-        feed_calendar(schedule, window, lang=lang, filter=filter, base_url=base_url, join_url=join_url)
+        feed_calendar(
+            schedule, window, lang=lang, filter=filter, base_url=base_url, join_url=join_url, published=published
+        )
     )
 
 
-def session_calendar(schedule: Schedule, uid: str, *, lang: str = "en", base_url: str = "") -> Calendar:
+def session_calendar(
+    schedule: Schedule, uid: str, *, lang: str = "en", base_url: str = "", published: Published | None = None
+) -> Calendar:
     """The one-event calendar of a session, before serializing (see :func:`render_session`).
 
     >>> from hmis_schedule import clackamas
@@ -509,10 +535,13 @@ def session_calendar(schedule: Schedule, uid: str, *, lang: str = "en", base_url
         modality=session.modality,
         subscription=False,
         uid=f"{schedule.id}-session-{lang}-{uid}",
+        published=published,
     )
 
 
-def render_session(schedule: Schedule, uid: str, *, lang: str = "en", base_url: str = "") -> bytes:
+def render_session(
+    schedule: Schedule, uid: str, *, lang: str = "en", base_url: str = "", published: Published | None = None
+) -> bytes:
     """A calendar with one session, for "Add to calendar" buttons.
 
     It has no calendar name or refresh interval, so apps add the event to a
@@ -528,6 +557,8 @@ def render_session(schedule: Schedule, uid: str, *, lang: str = "en", base_url: 
         ``"en"`` or ``"es"``.
     base_url:
         The public https root without a trailing slash.
+    published:
+        What was published, as for :func:`render_feed`.
 
     Returns
     -------
@@ -545,4 +576,4 @@ def render_session(schedule: Schedule, uid: str, *, lang: str = "en", base_url: 
     >>> render_session(s, f"first-monday-20261207@{s.uid_domain}").count(b"BEGIN:VEVENT")
     1
     """
-    return to_ics(session_calendar(schedule, uid, lang=lang, base_url=base_url))
+    return to_ics(session_calendar(schedule, uid, lang=lang, base_url=base_url, published=published))

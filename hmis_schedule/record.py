@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .addresses import Addresses
 from .i18n import check_language
+from .published import Published
 from .schedule import Schedule
 from .session import Session
 from .text import session_location, session_reason, session_summary
@@ -18,7 +19,13 @@ __all__ = ["schedule_info", "session_record"]
 
 
 def session_record(
-    session: Session, schedule: Schedule, *, base_url: str = "", lang: str = "en", static: bool = False
+    session: Session,
+    schedule: Schedule,
+    *,
+    base_url: str = "",
+    lang: str = "en",
+    static: bool = False,
+    published: Published | None = None,
 ) -> dict[str, object]:
     """One session as a JSON-ready record.
 
@@ -34,6 +41,9 @@ def session_record(
     static:
         ``ics_url`` leads to the file the static export writes (Spanish under
         ``es/``) instead of the server's route (Spanish with ``?lang=es``).
+    published:
+        What was published (:mod:`hmis_schedule.published`): ``sequence`` is
+        then the feeds' SEQUENCE for the session; without it, the computed one.
 
     Returns
     -------
@@ -69,7 +79,7 @@ def session_record(
         "room": session.room,
         "status": session.status.value,
         "reason": session_reason(session, schedule, lang),
-        "sequence": session.sequence,
+        "sequence": session.sequence if published is None else published.sequence(session),
         "summary": session_summary(session, schedule, lang),
         "notes": session.notes,
         "original_date": session.original_date.isoformat(),

@@ -11,6 +11,17 @@ members, so nothing that reads a source knows which kind it has.
 :func:`schedule_source` and :func:`state_source` build the sources of a
 schedule and of a state file from what a deployment names.
 
+A followed schedule file with a state file is a :class:`Publishing` source:
+each time it adopts a new version of the schedule it publishes it
+(:func:`hmis_schedule.state.publish`: what the feeds show is recorded in the
+state file, under its lock), and the :class:`Loaded` value carries that
+record, so every feed, session calendar and JSON record of that version
+shows the recorded SEQUENCE and stamps. When the state file changes (another
+worker or the command line published), the record is read again, without
+writing. When the record cannot be saved, the source keeps serving with the
+record in memory and reports why as its error (``/healthz`` says
+``degraded``); the next change of either file tries to save it again.
+
 >>> from hmis_schedule import clackamas
 >>> source = schedule_source(None)
 >>> source.value.schedule.id, source.error
@@ -19,19 +30,24 @@ schedule and of a state file from what a deployment names.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from . import clock
 from .files import clackamas, decode_text, from_toml
 from .follow import SETTLE, FileFollower, Readable, Reading
+from .published import Published
 from .schedule import Schedule
-from .state import State, from_state_toml
+from .state import State, from_state_toml, publish, published_for
 
-__all__ = ["Fixed", "Loaded", "Source", "schedule_source", "state_source"]
+__all__ = ["Fixed", "Loaded", "Publishing", "Source", "schedule_source", "state_source"]
 
 T = TypeVar("T")
 
@@ -71,16 +87,109 @@ class Fixed(Readable[T]):
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    """A schedule as a server serves it: with its version computed once, and where it came from."""
+    """A schedule as a server serves it: with its version computed once, where it came from, what was published.
+
+    ``published`` is the record of what was published
+    (:mod:`hmis_schedule.published`), or ``None`` when the schedule is served
+    without one (the built-in schedule, one given in code, or no state
+    file). ``version`` covers the schedule and the record, so caches and
+    ETags change when either does.
+    """
 
     schedule: Schedule
     version: str
     source: str
+    published: Published | None = None
 
     @classmethod
-    def of(cls, schedule: Schedule, source: str) -> Loaded:
-        """``schedule`` with its version."""
-        return cls(schedule, schedule.version, source)
+    def of(cls, schedule: Schedule, source: str, published: Published | None = None) -> Loaded:
+        """``schedule`` with its version (the schedule's, or with a record one that covers both).
+
+        >>> from hmis_schedule import clackamas
+        >>> s = clackamas()
+        >>> Loaded.of(s, "built in").version == s.version != Loaded.of(s, "built in", Published()).version
+        True
+        """
+        if published is None:
+            return cls(schedule, schedule.version, source)
+        both = hashlib.sha256(f"{schedule.version} {published.version}".encode()).hexdigest()[:16]
+        return cls(schedule, both, source, published)
+
+
+class Publishing(Readable[Loaded]):
+    """A followed schedule that is published on adoption; its :class:`Loaded` values carry the record.
+
+    Parameters
+    ----------
+    schedule:
+        The followed schedule file (its values carry no record).
+    state:
+        The followed state file.
+    now:
+        The clock (aware datetimes).
+    logger:
+        Where a record that cannot be saved is reported.
+
+    The first value is published on construction. Afterwards, on each
+    :meth:`reading`: a new schedule value is published (written); a new
+    state value, or a record not saved yet, is recorded again (written only
+    if the record was not saved). One thread at a time does this; others
+    keep serving the value they have.
+    """
+
+    def __init__(
+        self,
+        schedule: Readable[Loaded],
+        state: FileFollower[State],
+        *,
+        now: Callable[[], datetime],
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self._schedule = schedule
+        self._state = state
+        self._now = now
+        self._log = logger or logging.getLogger(__name__)
+        self._lock = threading.Lock()
+        self._seen: tuple[Loaded, State] | None = None
+        self._problem: str | None = None
+        self._value: Loaded
+        self._update(schedule.value, state.value)
+
+    @property
+    def state_path(self) -> Path:
+        """The state file the record is kept in."""
+        return self._state.path
+
+    def reading(self) -> Reading[Loaded]:
+        """The schedule with its record, and why a file or the record is not as it should be."""
+        read = self._schedule.reading()
+        state = self._state.value
+        seen = self._seen
+        changed = seen is None or read.value is not seen[0] or state is not seen[1]
+        if changed and self._lock.acquire(blocking=False):
+            try:
+                self._update(read.value, state)
+            except Exception:  # never let publishing break serving: keep the value served so far
+                self._log.exception("state file %s: the record could not be updated", self._state.path)
+                self._seen = (read.value, state)
+                self._problem = f"{self._state.path}: what was published could not be recorded (see the log)"
+            finally:
+                self._lock.release()
+        errors = [e for e in (read.error, self._problem) if e]
+        return Reading(self._value, "; ".join(errors) or None)
+
+    def _update(self, loaded: Loaded, state: State) -> None:
+        memory = self._value.published if self._seen is not None else None
+        now = self._now()
+        if self._seen is None or loaded is not self._seen[0] or self._problem is not None:
+            done = publish(self._state.path, loaded.schedule, now=now, memory=memory)
+            if done.error != self._problem and done.error:
+                self._log.warning("state file %s; serving the record from memory", done.error)
+            published, self._problem = done.published, done.error
+        else:  # someone else published: read their record, without writing
+            published = published_for(loaded.schedule, state.published, now=now, memory=memory)
+        self._value = Loaded.of(loaded.schedule, loaded.source, published)
+        self._seen = (loaded, state)
 
 
 def schedule_source(
@@ -91,6 +200,8 @@ def schedule_source(
     monotonic: Callable[[], float] | None = None,
     wall: Callable[[], float] | None = None,
     logger: logging.Logger | None = None,
+    state: str | os.PathLike[str] | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> Source[Loaded]:
     """The source of a schedule: the built-in one (``None`` or ``""``), one given in code, or a followed file.
 
@@ -100,6 +211,13 @@ def schedule_source(
         A :class:`~hmis_schedule.Schedule`, a schedule file's path, or nothing.
     interval, settle, monotonic, wall, logger:
         How a file is followed (see :class:`~hmis_schedule.follow.FileFollower`).
+    state:
+        The state file, for a schedule file: the source is then
+        :class:`Publishing` (each version adopted is published, and served
+        with the record). The built-in schedule and one given in code are
+        served without a record.
+    now:
+        The clock for publishing (default: :func:`hmis_schedule.clock.now`).
 
     Raises
     ------
@@ -116,10 +234,14 @@ def schedule_source(
     def parse(raw: bytes) -> Loaded:
         return Loaded.of(from_toml(decode_text(raw, source), source=source), source)
 
-    return FileFollower(
+    followed = FileFollower(
         value, parse, interval=interval, settle=settle, monotonic=monotonic, wall=wall, name="schedule file",
         logger=logger,
     )  # fmt: skip
+    if state is None:
+        return followed
+    states = state_source(state, interval=interval, settle=settle, monotonic=monotonic, wall=wall, logger=logger)
+    return Publishing(followed, states, now=now or (lambda: clock.now(UTC)), logger=logger)
 
 
 def state_source(
@@ -130,7 +252,7 @@ def state_source(
     monotonic: Callable[[], float] | None = None,
     wall: Callable[[], float] | None = None,
     logger: logging.Logger | None = None,
-) -> Source[State]:
+) -> FileFollower[State]:
     """The followed state file at ``path``; a missing file is an empty state.
 
     ``interval``, ``settle``, ``monotonic``, ``wall`` and ``logger`` are as

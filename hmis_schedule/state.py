@@ -1,4 +1,4 @@
-"""The schedule's state file: the private links an administrator has revoked.
+"""The schedule's state file: the private links an administrator has revoked, and what the feeds published.
 
 The state file sits beside the schedule file, ``<schedule>.state.toml``
 (``my-schedule.toml`` -> ``my-schedule.state.toml``, symbolic links resolved
@@ -10,12 +10,23 @@ first), or wherever ``HMIS_STATE_FILE`` says. It is TOML:
     label = "Agency X - Alice"
     at = 2026-12-01T17:30:00Z
 
+    [published]
+    "first-monday-20261207@hmis.example.org" = { sequence = 1, digest = "0f1e2d3c4b5a6978", since = 2026-12-01T17:30:00Z }
+
 Each entry revokes every private link with that label (compared without
 regard to case) issued up to ``at``; a link made for the same label later
 works. ``hmis-schedule revoke LABEL`` adds entries with :func:`revoke`, under
 the same lock and with the same atomic write as schedule edits
 (:mod:`hmis_schedule.writer`), keeping comments; the server follows the file
 as it follows the schedule. A missing file means nothing is revoked.
+
+The ``[published]`` table is the record of what was published
+(:mod:`hmis_schedule.published`): per session uid, the last SEQUENCE, a
+digest of what subscribers saw and since when. :func:`publish` keeps it,
+under the same lock: the command line after every edit and before an
+export, and the server each time it adopts a new version of the schedule
+file. It is written by the program, never by hand, and must not be deleted:
+without it, a sequence can fall and calendars then ignore the change.
 
 >>> from datetime import UTC, datetime
 >>> state = from_state_toml('[[revoked]]\\nlabel = "Alice"\\nat = 2026-12-01T17:30:00Z\\n')
@@ -29,8 +40,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,17 +49,25 @@ import tomlkit
 import tomlkit.exceptions
 
 from . import writer
-from .errors import Problem, ScheduleError
+from .errors import Problem, ScheduleError, SessionNotFoundError, one_line
+from .feed import add_months, feed_window
 from .files import decode_text, read_text
 from .private import Grant, check_label
+from .published import Entry, Published, record
+from .schedule import Schedule
+from .session import Session, parse_uid
 from .values import aware_datetime
 
 __all__ = [
     "STATE_FILE_ENV",
+    "Publication",
     "Revocation",
     "State",
     "from_state_toml",
     "load_state",
+    "publish",
+    "publish_window",
+    "published_for",
     "revoke",
     "state_path",
 ]
@@ -61,6 +80,12 @@ _HEADER = """\
 # off every private link with that label issued up to `at`. The server follows
 # this file: keep it valid (`hmis-schedule revoke` writes it for you).
 """
+
+_PUBLISHED_COMMENT = (
+    "What the calendar feeds published, per session: its SEQUENCE, a digest of what",
+    "subscribers saw and since when. Written by hmis-schedule and the server; do not",
+    "edit or delete it: calendars ignore an update whose SEQUENCE does not rise.",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,9 +112,10 @@ class Revocation:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class State:
-    """What the state file holds: the revocations, in file order."""
+    """What the state file holds: the revocations, in file order, and the record of what was published."""
 
     revoked: tuple[Revocation, ...] = ()
+    published: Published = field(default_factory=Published)
 
     def is_revoked(self, grant: Grant) -> bool:
         """Whether any revocation covers ``grant`` (labels compared, never tokens).
@@ -132,8 +158,8 @@ def from_state_toml(text: str, *, source: str = "<state>") -> State:
         raise ScheduleError(f"not valid TOML: {err}", source=source) from None
     problems: list[Problem] = []
     for key in data:
-        if key != "revoked":
-            problems.append(Problem(key, "unknown setting (expected 'revoked')"))
+        if key not in ("revoked", "published"):
+            problems.append(Problem(key, "unknown setting (expected 'revoked', 'published')"))
     entries: Any = data.get("revoked", [])
     revoked: list[Revocation] = []
     if not isinstance(entries, list):
@@ -157,9 +183,28 @@ def from_state_toml(text: str, *, source: str = "<state>") -> State:
             problems.append(Problem(f"{where}.at", err.message if "at" in entry else "is required"))
             continue
         revoked.append(Revocation(label=label, at=at))
+    published = _published(data.get("published", {}), problems)
     if problems:
         raise ScheduleError("", source=source, problems=problems)
-    return State(revoked=tuple(revoked))
+    return State(revoked=tuple(revoked), published=published)
+
+
+def _published(table: Any, problems: list[Problem]) -> Published:
+    """The ``[published]`` table read, every problem added to ``problems``."""
+    if not isinstance(table, dict):
+        problems.append(Problem("published", "expected a table of sessions by uid"))
+        return Published()
+    entries: dict[str, Entry] = {}
+    for uid, entry in table.items():
+        where = f"published.{uid!r}" if not uid.replace("-", "").isalnum() else f"published.{uid}"
+        if not isinstance(entry, dict) or set(entry) != {"sequence", "digest", "since"}:
+            problems.append(Problem(where, "expected a table with sequence, digest and since"))
+            continue
+        try:
+            entries[uid] = Entry(sequence=entry["sequence"], digest=entry["digest"], since=entry["since"])
+        except ScheduleError as err:
+            problems.append(Problem(f"{where}.{err.field}", err.message))
+    return Published(entries)
 
 
 def load_state(path: str | os.PathLike[str]) -> State:
@@ -240,3 +285,164 @@ def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revoca
         after = from_state_toml(new, source=source)
         writer.write_atomic(target, new.encode("utf-8"), backup=True)
     return next(r for r in after.revoked if r.label.casefold() == name.casefold())
+
+
+# -- what was published --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """What :func:`publish` did: the record to serve with and, if it could not be saved, why."""
+
+    published: Published
+    error: str | None = None
+
+
+def publish_window(schedule: Schedule, today: date) -> tuple[date, date]:
+    """The dates whose sessions are recorded when ``schedule`` is published on ``today``: ``[start, end)``.
+
+    From the start of the default feed window to the later of its end and
+    ``feed.max_years`` years after its start, so every default feed of the
+    coming years shows recorded sessions.
+
+    >>> from hmis_schedule import clackamas
+    >>> publish_window(clackamas(), date(2026, 11, 23))
+    (datetime.date(2026, 8, 25), datetime.date(2031, 8, 25))
+    """
+    window = feed_window(schedule, today)
+    return window.start, max(window.end, add_months(window.start, 12 * schedule.feed.max_years))
+
+
+def _to_record(schedule: Schedule, start: date, end: date, previous: Published) -> list[Session]:
+    """The sessions of ``[start, end)`` and those ``previous`` holds that are planned from ``start`` on."""
+    sessions = schedule.sessions_between(start, end)
+    found = {s.uid for s in sessions}
+    for uid in previous.entries:
+        parsed = parse_uid(uid)
+        if uid in found or parsed is None or parsed[1] < start:
+            continue
+        try:
+            sessions.append(schedule.session(uid))
+        except SessionNotFoundError:
+            continue  # a session the schedule no longer has: its entry is kept
+    return sessions
+
+
+def published_for(
+    schedule: Schedule, on_file: Published, *, now: datetime, memory: Published | None = None
+) -> Published:
+    """The record after publishing ``schedule`` at ``now``, from the record ``on_file`` (nothing is read or written).
+
+    The sessions of :func:`publish_window` and those recorded already are
+    recorded (:func:`hmis_schedule.published.record`); entries of sessions
+    planned before the window are dropped. ``memory`` is what this process
+    served last: its entries with a higher sequence win over the file's.
+    """
+    at = aware_datetime(now, "now", text=False)
+    start, end = publish_window(schedule, schedule.today(at))
+    base = _merged(on_file, memory)
+    return record(base, schedule, _to_record(schedule, start, end, base), now=at, forget_before=start)
+
+
+def _merged(on_file: Published, memory: Published | None) -> Published:
+    """``on_file`` with every entry of ``memory`` whose sequence is higher (a file reset or not saved)."""
+    if memory is None:
+        return on_file
+    higher = {
+        uid: e for uid, e in memory.entries.items()
+        if uid not in on_file.entries or e.sequence > on_file.entries[uid].sequence
+    }
+    return Published({**on_file.entries, **higher}) if higher else on_file
+
+
+def publish(
+    path: str | os.PathLike[str],
+    schedule: Schedule,
+    *,
+    now: datetime,
+    memory: Published | None = None,
+) -> Publication:
+    """Record in the state file ``path`` what the feeds of ``schedule`` publish at ``now``.
+
+    Under the state file's lock: read the file, :func:`~hmis_schedule.published.record`
+    the sessions of :func:`publish_window` (and those recorded already),
+    write the ``[published]`` table back if it changed (revocations and
+    comments kept; nothing written when nothing changed). Two processes
+    publishing the same schedule agree: the second keeps the first's stamps.
+
+    Parameters
+    ----------
+    path:
+        The state file (created if missing).
+    schedule:
+        The schedule being published.
+    now:
+        When (aware); "today" is reckoned from it in the schedule's zone.
+    memory:
+        The record this process published last, if any: an entry with a
+        higher sequence than the file's wins, so a sequence never falls
+        even if the file was not saved or was reset.
+
+    Returns
+    -------
+    A :class:`Publication`: the record to serve with, and ``error`` (one
+    line) when the file could not be read or written. Then the record is
+    still right for this process (computed from ``memory`` and what could
+    be read) but is not saved: the caller says so (the server's ``/healthz``
+    says ``degraded``; the command line warns).
+
+    >>> import tempfile
+    >>> from hmis_schedule import clackamas
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> file = Path(folder.name) / "s.state.toml"
+    >>> done = publish(file, clackamas(), now=datetime(2026, 11, 23, tzinfo=UTC))
+    >>> done.error, len(done.published.entries) == len(load_state(file).published.entries) > 200
+    (None, True)
+    >>> folder.cleanup()
+    """
+    at = aware_datetime(now, "now", text=False)
+    target = Path(os.path.realpath(path))
+    source = str(target)
+    on_file = Published()
+    try:
+        with writer.locked(target):
+            try:
+                text = decode_text(target.read_bytes(), source)
+            except FileNotFoundError:
+                text = _HEADER
+            on_file = from_state_toml(text, source=source).published
+            new = published_for(schedule, on_file, now=at, memory=memory)
+            if new is not on_file:
+                try:
+                    doc = tomlkit.parse(text)
+                except tomlkit.exceptions.TOMLKitError as err:  # tomllib read it, so this is unlikely
+                    raise ScheduleError(f"cannot be edited: {err}", source=source) from None
+                _set_published(doc, new)
+                writer.write_atomic(target, tomlkit.dumps(doc).encode("utf-8"))
+            return Publication(new)
+    except (ScheduleError, OSError) as err:
+        reason = one_line(err) if isinstance(err, ScheduleError) else f"{source}: {err.strerror or err}"
+        new = published_for(schedule, on_file, now=at, memory=memory)
+        return Publication(new, f"what was published could not be saved: {reason}")
+
+
+def _set_published(doc: tomlkit.TOMLDocument, published: Published) -> None:
+    """Put ``published`` in ``doc`` as its ``[published]`` table, one line per session in date order."""
+    table = tomlkit.table()
+    for uid, entry in sorted(published.entries.items(), key=_by_date):
+        line = tomlkit.inline_table()
+        line.update({"sequence": entry.sequence, "digest": entry.digest, "since": entry.since})
+        table[uid] = line
+    if "published" in doc:
+        doc["published"] = table
+        return
+    if len(doc):
+        doc.add(tomlkit.nl())
+    for text in _PUBLISHED_COMMENT:
+        doc.add(tomlkit.comment(text))
+    doc.add("published", table)
+
+
+def _by_date(item: tuple[str, Entry]) -> tuple[date, str]:
+    parsed = parse_uid(item[0])
+    return (date.max if parsed is None else parsed[1]), item[0]

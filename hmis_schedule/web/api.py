@@ -42,7 +42,7 @@ def api_sessions() -> Response:
             **schedule_info(schedule, lang=lang, base_url=base),
             "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
             "sessions": [
-                session_record(s, schedule, base_url=base, lang=lang)
+                session_record(s, schedule, base_url=base, lang=lang, published=loaded.published)
                 for s in sessions
                 if status is None or s.status == status
             ],
@@ -55,7 +55,8 @@ def api_sessions() -> Response:
 @bp.get("/api/next.json")
 def api_next() -> Response:
     """The next session that takes place after ``after`` (default: now)."""
-    schedule = sources.loaded().schedule
+    loaded = sources.loaded()
+    schedule = loaded.schedule
     lang = params.lang()
     modality = params.modality()
     after = params.after()
@@ -65,7 +66,9 @@ def api_next() -> Response:
     data = {
         **schedule_info(schedule, lang=lang, base_url=base),
         "after": moment.isoformat(),
-        "session": None if session is None else session_record(session, schedule, base_url=base, lang=lang),
+        "session": None
+        if session is None
+        else session_record(session, schedule, base_url=base, lang=lang, published=loaded.published),
     }
     return respond(rendered(json_body(data)), "application/json")
 
@@ -74,7 +77,8 @@ def api_next() -> Response:
 def healthz() -> Response:
     """Liveness: ``ok``, or ``degraded`` while a followed file's latest version cannot be used, and the version served.
 
-    Public, so it says nothing more: no path, no parser message (which could
+    ``degraded`` too while what was published cannot be saved in the state
+    file (it is served from memory). Public, so it says nothing more: no path, no parser message (which could
     quote a line of the secrets file). Why a file is refused goes to the log,
     once per version of the file (:mod:`hmis_schedule.follow`), and
     ``hmis-schedule validate`` says it for a schedule file.
@@ -83,7 +87,7 @@ def healthz() -> Response:
     feeds = sources.private_feeds()
     errors = [reading.error, feeds.error if feeds is not None else None]  # every file looked at
     degraded = any(error is not None for error in errors)
-    data = {"status": "degraded" if degraded else "ok", "version": reading.value.version}
+    data = {"status": "degraded" if degraded else "ok", "version": reading.value.schedule.version}
     return respond(rendered(json_body(data)), "application/json", cache=False)
 
 

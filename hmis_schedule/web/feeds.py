@@ -14,6 +14,7 @@ from werkzeug.exceptions import NotFound
 from hmis_schedule import Schedule, feed, feed_window
 from hmis_schedule.addresses import FEED_PATHS, FeedFilter
 from hmis_schedule.session import local_datetime
+from hmis_schedule.source import Loaded
 
 from . import params, public, sources
 from .cache import Rendered, render_cache, rendered
@@ -31,6 +32,12 @@ def _day_start(schedule: Schedule, day: date) -> datetime:
     return local_datetime(day, time(0), schedule.zone)
 
 
+def _modified(loaded: Loaded) -> datetime:
+    """When the schedule or the record of what was published last changed."""
+    latest = loaded.published.latest if loaded.published is not None else None
+    return loaded.schedule.updated if latest is None else max(loaded.schedule.updated, latest)
+
+
 def _feed(kind: FeedFilter, join_url: str | None = None) -> Response:
     """The feed of ``kind``; with ``join_url``, the private one: default window, never cached by others."""
     loaded = sources.loaded()
@@ -43,8 +50,10 @@ def _feed(kind: FeedFilter, join_url: str | None = None) -> Response:
     key = ("feed", loaded.version, today, kind, lang, window, base, join_url)
 
     def make() -> Rendered:
-        body = feed.render_feed(schedule, window, lang=lang, filter=kind, base_url=base, join_url=join_url)
-        return rendered(body, max(schedule.updated, _day_start(schedule, today)))
+        body = feed.render_feed(
+            schedule, window, lang=lang, filter=kind, base_url=base, join_url=join_url, published=loaded.published
+        )
+        return rendered(body, max(_modified(loaded), _day_start(schedule, today)))
 
     found = render_cache().get(key, now, make)
     private = "private" if join_url else "all"
@@ -108,7 +117,8 @@ def session_ics(uid: str) -> Response:
     key = ("session", loaded.version, uid, lang, base)
 
     def make() -> Rendered:
-        return rendered(feed.render_session(schedule, uid, lang=lang, base_url=base), schedule.updated)
+        body = feed.render_session(schedule, uid, lang=lang, base_url=base, published=loaded.published)
+        return rendered(body, _modified(loaded))
 
     found = render_cache().get(key, sources.settings().now(schedule.zone), make)
     return respond(found, "text/calendar", filename=f"{uid.split('@')[0]}.ics")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import TypedDict, cast
 
@@ -86,10 +87,14 @@ def _schedule(settings: Settings) -> Source[Loaded]:
         return cast("Source[Loaded]", value)  # a source given in code
     if value is not None and not isinstance(value, Schedule | str | os.PathLike):
         raise ConfigError(f"HMIS_SCHEDULE: expected a file name, got {value!r}")
+    state = _state_path(settings) if isinstance(value, str | os.PathLike) and str(value) else None
     try:
-        return schedule_source(value, **_following(settings), logger=log)
+        return schedule_source(
+            value, **_following(settings), logger=log, state=state, now=lambda: settings.now(UTC)
+        )
     except ScheduleError as err:
-        raise ConfigError(f"HMIS_SCHEDULE: {one_line(err)}") from None
+        name = STATE_FILE_ENV if err.source and state is not None and Path(err.source) == state else "HMIS_SCHEDULE"
+        raise ConfigError(f"{name}: {one_line(err)}") from None
 
 
 class _Following(TypedDict):
