@@ -38,11 +38,13 @@ The window is worked out once, by :func:`feed_window` (the schedule's
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Protocol
 
-from icalendar import Calendar, Conference, Event, vDuration, vText
+from icalendar import Calendar, Component, Conference, Event, vDuration, vText
 from icalendar.enums import STATUS, TRANSP
 
 from .addresses import FeedFilter, feed_filter, page_url
@@ -65,6 +67,7 @@ from .vtimezone import ZoneRules, zone_rules
 __all__ = [
     "PRODID",
     "IcsText",
+    "Parts",
     "Window",
     "add_months",
     "clean_text",
@@ -269,8 +272,8 @@ def fold_line(line: bytes) -> bytes:
     return b"\r\n ".join(parts)
 
 
-def to_ics(calendar: Calendar) -> bytes:
-    """``calendar`` as iCalendar bytes: icalendar's content lines, folded by :func:`fold_line`, CRLF ends.
+def to_ics(calendar: Component) -> bytes:
+    """``calendar`` (or any component) as iCalendar bytes: icalendar's content lines, folded by :func:`fold_line`, CRLF ends.
 
     >>> to_ics(Calendar.new(uid="x@example.org", prodid=PRODID)).splitlines()[:2]
     [b'BEGIN:VCALENDAR', b'VERSION:2.0']
@@ -373,13 +376,35 @@ def _calendar(
         session_event(s, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url)
         for s in sessions
     )
+    return _head(
+        schedule,
+        lang=lang,
+        base_url=base_url,
+        modality=modality,
+        subscription=subscription,
+        uid=uid,
+        subcomponents=[rules.component(), *events],
+    )
+
+
+def _head(
+    schedule: Schedule,
+    *,
+    lang: str,
+    base_url: str,
+    modality: Modality | None,
+    subscription: bool,
+    uid: str,
+    subcomponents: Sequence[Component] = (),
+) -> Calendar:
+    """The VCALENDAR with its properties and ``subcomponents`` (none: the head :func:`render_feed` fills in)."""
     cal = Calendar.new(
         uid=uid,
         prodid=PRODID,
         method="PUBLISH",
         calscale="GREGORIAN",
         last_modified=_stamp(schedule),
-        subcomponents=[rules.component(), *events],
+        subcomponents=list(subcomponents),
     )
     cal.add("X-WR-TIMEZONE", schedule.timezone)
     if subscription:
@@ -398,6 +423,41 @@ def _calendar(
     return cal
 
 
+def _feed_uid(schedule: Schedule, chosen: FeedFilter, lang: str, join_url: str | None) -> str:
+    private = "-private" if join_url else ""
+    return f"{schedule.id}-{chosen.value.replace('_', '-')}-{lang}{private}@{schedule.uid_domain}"
+
+
+class Parts(Protocol):
+    """Where :func:`render_feed` keeps the bytes of a feed's parts between calls.
+
+    ``parts(key, make)`` returns the bytes kept for ``key``, or ``make()``'s
+    (keeping them or not, as the store decides). A key holds everything the
+    part's bytes depend on *except the schedule*: a store serves one schedule
+    (the server keeps one per schedule version). A VEVENT's key is its
+    session, language, base URL, join URL and whether its start and end are
+    written in UTC (what the VTIMEZONE in force decides), so any window is
+    assembled from the same events, and a window costs its sessions and a
+    look-up per event once those are kept. A plain ``dict``'s ``setdefault``
+    would do, but is not bounded.
+
+    >>> kept: dict[object, bytes] = {}
+    >>> def store(key, make):
+    ...     return kept[key] if key in kept else kept.setdefault(key, make())
+    >>> from hmis_schedule import clackamas
+    >>> s = clackamas()
+    >>> w = feed_window(s, date(2026, 11, 23))
+    >>> render_feed(s, w, parts=store) == render_feed(s, w) == to_ics(feed_calendar(s, w))
+    True
+    >>> len(kept)  # the head, the VTIMEZONE and 78 events
+    80
+    """
+
+    def __call__(self, key: Hashable, make: Callable[[], bytes], /) -> bytes:
+        """The bytes kept for ``key``, or ``make()``'s."""
+        ...
+
+
 def feed_calendar(
     schedule: Schedule,
     window: Window,
@@ -409,8 +469,8 @@ def feed_calendar(
 ) -> Calendar:
     """The feed as an icalendar :class:`~icalendar.Calendar`, before serializing.
 
-    Same parameters and errors as :func:`render_feed`, which is
-    ``to_ics(feed_calendar(...))``.
+    Same parameters and errors as :func:`render_feed`, whose bytes are
+    ``to_ics(feed_calendar(...))`` (it serializes the parts one by one).
 
     >>> from hmis_schedule import clackamas
     >>> schedule = clackamas()
@@ -431,7 +491,7 @@ def feed_calendar(
         years=(window.start.year, window.end.year),
         modality=chosen.modality,
         subscription=True,
-        uid=f"{schedule.id}-{chosen.value.replace('_', '-')}-{lang}{'-private' if join_url else ''}@{schedule.uid_domain}",
+        uid=_feed_uid(schedule, chosen, lang, join_url),
         join_url=join_url,
     )
 
@@ -444,6 +504,7 @@ def render_feed(
     filter: FeedFilter | str = FeedFilter.ALL,
     base_url: str = "",
     join_url: str | None = None,
+    parts: Parts | None = None,
 ) -> bytes:
     """The whole calendar feed: every session in the window, as iCalendar bytes (CRLF).
 
@@ -466,6 +527,11 @@ def render_feed(
         one): online sessions that take place carry it as their URL, in their
         DESCRIPTION and as a CONFERENCE; the calendar's UID ends ``-private``.
         Without it the bytes are the public feed's.
+    parts:
+        Where the bytes of the feed's parts (its head, VTIMEZONE and each
+        VEVENT) are kept between calls, for this schedule only (see
+        :class:`Parts`); without it every part is made anew. The bytes are the
+        same either way: ``to_ics(feed_calendar(...))``.
 
     Returns
     -------
@@ -484,9 +550,51 @@ def render_feed(
     >>> str(event["STATUS"]), str(event["SUMMARY"])
     ('CANCELLED', 'Cancelada: Capacitación para nuevos usuarios de HMIS (Microsoft Teams)')
     """
-    return to_ics(
-        feed_calendar(schedule, window, lang=lang, filter=filter, base_url=base_url, join_url=join_url)
+    check_language(lang)
+    chosen = feed_filter(filter)
+    if join_url is not None:
+        join_url = https_url(join_url, "join_url")
+    keep = parts if parts is not None else _made
+    sessions = schedule.sessions_between(window.start, window.end, modality=chosen.modality)
+    rules = zone_rules(schedule.timezone, window.start.year, window.end.year)
+    uid = _feed_uid(schedule, chosen, lang, join_url)
+
+    def head() -> bytes:
+        calendar = _head(
+            schedule, lang=lang, base_url=base_url, modality=chosen.modality, subscription=True, uid=uid
+        )
+        return to_ics(calendar)[: -len(_END)]
+
+    def event(session: Session) -> bytes:
+        return to_ics(session_event(session, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url))
+
+    return b"".join(
+        (
+            keep(("head", uid, lang, base_url, chosen.modality), head),
+            keep(("vtimezone", rules.tzid, rules.first_year, rules.last_year), lambda: to_ics(rules.component())),
+            *(keep(_event_key(s, schedule, rules, lang, base_url, join_url), partial(event, s)) for s in sessions),
+            _END,
+        )
     )
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+def _made(key: Hashable, make: Callable[[], bytes], /) -> bytes:
+    return make()
+
+
+def _event_key(
+    session: Session, schedule: Schedule, rules: ZoneRules, lang: str, base_url: str, join_url: str | None
+) -> Hashable:
+    """Everything a VEVENT's bytes depend on, but the schedule (see :class:`Parts`)."""
+    join = join_url if join_url and session.modality is Modality.ONLINE and not session.cancelled else None
+    in_utc = (
+        _moment(session.start, schedule, rules).tzinfo is UTC,
+        _moment(session.end, schedule, rules).tzinfo is UTC,
+    )
+    return ("event", session, lang, base_url, join, in_utc)
 
 
 def session_calendar(schedule: Schedule, uid: str, *, lang: str = "en", base_url: str = "") -> Calendar:

@@ -15,6 +15,10 @@
     show ``/embed`` in an iframe, besides this site itself.
 ``HMIS_CACHE_MAX_AGE``
     Seconds browsers and proxies may keep pages, feeds and JSON (default 900).
+``HMIS_CACHE_BYTES``
+    The bytes each worker may keep in its caches of rendered answers and feed
+    parts (:mod:`.cache`): whole bytes, or a number with ``K``, ``M`` or ``G``
+    (binary: ``32M`` is 32 MiB, the default); ``0`` turns caching off.
 ``HMIS_SECRET_KEY``, ``HMIS_TEAMS_URL``, ``HMIS_SECRETS_FILE``
     The key that signs private links and the meeting's join URL, or a TOML
     file holding them (``secret_key``, ``teams_url``); see
@@ -30,9 +34,11 @@
     links can only expire.
 
 In code only: ``NOW``, a callable returning an aware datetime (tests freeze
-"today" with it), ``HMIS_CACHE_ENTRIES``, the size of the in-process caches
-of rendered responses (default 512), and ``MONOTONIC``, the clock the looks
-at the files are timed by.
+"today" with it), ``MONOTONIC``, the clock the looks at the files are timed
+by, and ``RENDER_SLOTS`` and ``RENDER_WAIT``, the renders one worker runs at
+once (default 2) and the seconds a request waits for a slot before its 503
+(default 0.5). ``HMIS_CACHE_ENTRIES`` (a count of entries) was replaced by
+``HMIS_CACHE_BYTES``; giving it is an error that says so.
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ from hmis_schedule.private import SECRET_KEY_ENV, SECRETS_FILE_ENV, TEAMS_URL_EN
 from hmis_schedule.state import STATE_FILE_ENV
 from hmis_schedule.values import whole_number
 
-__all__ = ["ENVIRONMENT", "ConfigError", "Settings", "load_settings"]
+__all__ = ["DEFAULT_CACHE_BYTES", "ENVIRONMENT", "ConfigError", "Settings", "load_settings"]
 
 ENVIRONMENT = (
     "HMIS_SCHEDULE",
@@ -57,6 +63,7 @@ ENVIRONMENT = (
     "HMIS_TRUST_PROXY",
     "HMIS_EMBED_ORIGINS",
     "HMIS_CACHE_MAX_AGE",
+    "HMIS_CACHE_BYTES",
     SECRET_KEY_ENV,
     TEAMS_URL_ENV,
     SECRETS_FILE_ENV,
@@ -91,9 +98,11 @@ class Settings:
     trust_proxy: bool
     embed_origins: tuple[str, ...]
     cache_max_age: int
-    cache_entries: int
+    cache_bytes: int
     clock: Callable[[], datetime] | None
     reload_interval: float = 1.0
+    render_slots: int = 2
+    render_wait: float = 0.5
     monotonic: Callable[[], float] | None = None
     given: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
@@ -139,19 +148,26 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
     monotonic = given.get("MONOTONIC")
     if monotonic is not None and not callable(monotonic):
         raise ConfigError("MONOTONIC: expected a callable returning seconds")
-    entries = given.get("HMIS_CACHE_ENTRIES", 512)
+    if given.get("HMIS_CACHE_ENTRIES") is not None:
+        raise ConfigError(
+            "HMIS_CACHE_ENTRIES: no longer read; the caches are bounded in bytes by HMIS_CACHE_BYTES "
+            "(such as 32M, or 0 for no caching)"
+        )
+    slots = given.get("RENDER_SLOTS", 2)
     try:
-        entries = whole_number(entries, "HMIS_CACHE_ENTRIES", minimum=0)
+        slots = whole_number(slots, "RENDER_SLOTS", minimum=0, maximum=1000)
     except ScheduleError:
-        raise ConfigError(f"HMIS_CACHE_ENTRIES: expected a whole number >= 0, got {entries!r}") from None
+        raise ConfigError(f"RENDER_SLOTS: expected a whole number from 0 to 1000, got {slots!r}") from None
     return Settings(
         base_url=_base_url(given.get("HMIS_BASE_URL")),
         trust_proxy=_flag(given.get("HMIS_TRUST_PROXY"), "HMIS_TRUST_PROXY"),
         embed_origins=_origins(given.get("HMIS_EMBED_ORIGINS")),
         cache_max_age=_max_age(given.get("HMIS_CACHE_MAX_AGE")),
-        cache_entries=entries,
+        cache_bytes=_cache_bytes(given.get("HMIS_CACHE_BYTES")),
         clock=now,
         reload_interval=_reload_interval(given.get("HMIS_RELOAD_INTERVAL")),
+        render_slots=slots,
+        render_wait=_seconds(given.get("RENDER_WAIT"), "RENDER_WAIT", default=0.5, most=60),
         monotonic=monotonic,
         given=given,
     )
@@ -203,6 +219,46 @@ def _max_age(value: object) -> int:
         raise ConfigError(
             f"HMIS_CACHE_MAX_AGE: expected whole seconds from 0 to 31536000, got {value!r}"
         ) from None
+
+
+_BYTES = re.compile(r"^(\d{1,15})\s*([KMG]?)$", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+DEFAULT_CACHE_BYTES = 32 * 1024**2
+"""Each worker's cache budget when ``HMIS_CACHE_BYTES`` is not set: 32 MiB."""
+
+
+def _cache_bytes(value: object) -> int:
+    """``HMIS_CACHE_BYTES``: whole bytes, or a number with K, M or G (binary), at most 64G.
+
+    >>> _cache_bytes("32M"), _cache_bytes("512k"), _cache_bytes(None), _cache_bytes(0)
+    (33554432, 524288, 33554432, 0)
+    >>> _cache_bytes("32MB")
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.web.settings.ConfigError: HMIS_CACHE_BYTES: expected whole bytes or a number with K, M or G (such as 33554432 or 32M; 0 turns caching off; at most 64G), got '32MB'
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_CACHE_BYTES
+    match = _BYTES.match(str(value).strip()) if not isinstance(value, bool | float) else None
+    size = int(match[1]) * _UNITS[match[2].upper()] if match else -1
+    if not 0 <= size <= 64 * 1024**3:
+        raise ConfigError(
+            "HMIS_CACHE_BYTES: expected whole bytes or a number with K, M or G (such as 33554432 or 32M; "
+            f"0 turns caching off; at most 64G), got {value!r}"
+        )
+    return size
+
+
+def _seconds(value: object, name: str, *, default: float, most: float) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    try:
+        seconds = float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else -1.0
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= most:  # also refuses nan
+        raise ConfigError(f"{name}: expected seconds from 0 to {most:g}, got {value!r}")
+    return seconds
 
 
 def _reload_interval(value: object) -> float:
