@@ -5,6 +5,13 @@ installed wheel has them too: ``gunicorn --config
 python:hmis_schedule.web.gunicorn_config server:app`` works in any folder.
 """
 
-from hmis_schedule.web.gunicorn_config import RedactingLogger, logger_class, preload_app
+from hmis_schedule.web.gunicorn_config import (
+    RedactingLogger,
+    logger_class,
+    post_worker_init,
+    preload_app,
+    threads,
+    worker_class,
+)
 
-__all__ = ["RedactingLogger", "logger_class", "preload_app"]
+__all__ = ["RedactingLogger", "logger_class", "post_worker_init", "preload_app", "threads", "worker_class"]

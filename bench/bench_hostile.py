@@ -5,8 +5,9 @@ Run it (``make bench`` runs it too)::
     .venv/bin/python bench/bench_hostile.py [--duration 5] [--connections 20] [--years 5]
 
 It starts the feed server, ``gunicorn server:app`` with the checkout's
-``gunicorn.conf.py`` and 2 workers on a free 127.0.0.1 port (stopped at the
-end), then, in one run:
+``gunicorn.conf.py`` (as deployed: threaded workers) and 2 workers on a free
+127.0.0.1 port (stopped at the end; ``--gunicorn ...`` passes more options,
+such as ``--worker-class sync``), then, in one run:
 
 1. **alone**: one client polls ``GET /calendar.ics`` (the default window, so
    answered from the worker's cache) for ``--duration`` seconds, one request
@@ -43,7 +44,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_server import ROOT, clean_env, free_port, gunicorn, running
+from bench_server import GUNICORN_CONFIG, ROOT, VENV_BIN, clean_env, free_port, running
 
 HOSTILE_PATHS = ("/calendar.ics", "/calendar/online.ics", "/calendar/in-person.ics", "/api/sessions.json")
 FIRST, LAST = date(1990, 1, 1), date(2089, 12, 31)
@@ -116,7 +117,8 @@ def main() -> None:
     args = parser.parse_args()
 
     port = free_port()
-    command = gunicorn(port, "server:app", *args.gunicorn)
+    command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--config", str(GUNICORN_CONFIG)]
+    command += ["--workers", "2", "--log-level", "warning", *args.gunicorn, "server:app"]
     with running(command, port, "gunicorn", env=clean_env()):
         poll(port, 1.0)  # warm both workers
         alone = summary(poll(port, args.duration))
@@ -130,7 +132,7 @@ def main() -> None:
         statuses = out.get(timeout=180)
         load.join(timeout=60)
 
-    print(f"gunicorn {' '.join(command[command.index('--workers'):-1])} ({ROOT.name})")
+    print(f"gunicorn --config gunicorn.conf.py {' '.join(command[command.index('--workers'):-1])} ({ROOT.name})")
     print(f"{'polling GET /calendar.ics':<34}{'median':>10}{'p99':>10}")
     print(f"{'alone':<34}{alone[0]:>8.2f}ms{alone[1]:>8.2f}ms")
     print(f"{f'with {args.connections} hostile connections':<34}{busy[0]:>8.2f}ms{busy[1]:>8.2f}ms")

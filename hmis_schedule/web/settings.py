@@ -36,7 +36,7 @@
 In code only: ``NOW``, a callable returning an aware datetime (tests freeze
 "today" with it), ``MONOTONIC``, the clock the looks at the files are timed
 by, and ``RENDER_SLOTS`` and ``RENDER_WAIT``, the renders one worker runs at
-once (default 2) and the seconds a request waits for a slot before its 503
+once (default 1: one process runs one render at a time anyway) and the seconds a request waits for a slot before its 503
 (default 0.5). ``HMIS_CACHE_ENTRIES`` (a count of entries) was replaced by
 ``HMIS_CACHE_BYTES``; giving it is an error that says so.
 """
@@ -101,7 +101,7 @@ class Settings:
     cache_bytes: int
     clock: Callable[[], datetime] | None
     reload_interval: float = 1.0
-    render_slots: int = 2
+    render_slots: int = 1
     render_wait: float = 0.5
     monotonic: Callable[[], float] | None = None
     given: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -153,7 +153,7 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
             "HMIS_CACHE_ENTRIES: no longer read; the caches are bounded in bytes by HMIS_CACHE_BYTES "
             "(such as 32M, or 0 for no caching)"
         )
-    slots = given.get("RENDER_SLOTS", 2)
+    slots = given.get("RENDER_SLOTS", 1)
     try:
         slots = whole_number(slots, "RENDER_SLOTS", minimum=0, maximum=1000)
     except ScheduleError:
