@@ -568,11 +568,15 @@ def render_feed(
     def event(session: Session) -> bytes:
         return to_ics(session_event(session, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url))
 
+    if parts is None:
+        events = [event(s) for s in sessions]
+    else:
+        events = [parts(_event_key(s, schedule, rules, lang, base_url, join_url), partial(event, s)) for s in sessions]
     return b"".join(
         (
             keep(("head", uid, lang, base_url, chosen.modality), head),
             keep(("vtimezone", rules.tzid, rules.first_year, rules.last_year), lambda: to_ics(rules.component())),
-            *(keep(_event_key(s, schedule, rules, lang, base_url, join_url), partial(event, s)) for s in sessions),
+            *events,
             _END,
         )
     )
