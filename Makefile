@@ -33,6 +33,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/bench_sessions.py
 	$(BIN)/python bench/bench_feed.py
 	$(BIN)/python bench/bench_server.py
+	$(BIN)/python bench/bench_hostile.py
 
 # Re-extract the feed's messages (hmis_schedule/text.py) and merge them into
 # every catalog; then translate the new entries in each feed.po.

@@ -10,9 +10,12 @@ from hmis_schedule.web.gunicorn_config import (
     forwarded_allow_ips,
     forwarder_headers,
     logger_class,
+    post_worker_init,
     preload_app,
     secure_scheme_headers,
+    threads,
     when_ready,
+    worker_class,
 )
 
 __all__ = [
@@ -20,7 +23,10 @@ __all__ = [
     "forwarded_allow_ips",
     "forwarder_headers",
     "logger_class",
+    "post_worker_init",
     "preload_app",
     "secure_scheme_headers",
+    "threads",
     "when_ready",
+    "worker_class",
 ]

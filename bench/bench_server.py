@@ -53,7 +53,7 @@ VENV_BIN = Path(sys.executable).parent
 GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"  # what `make serve` passes (gunicorn reads it from ROOT anyway)
 GUNICORN_SETTINGS = [
     *(["--config", str(GUNICORN_CONFIG)] if GUNICORN_CONFIG.exists() else []),
-    *["--workers", "2", "--worker-class", "sync", "--log-level", "warning"],
+    *["--workers", "2", "--worker-class", "sync", "--threads", "1", "--log-level", "warning"],
 ]
 NGINX_WORKERS = 2
 PATH = "/calendar.ics"

@@ -40,11 +40,13 @@ The window is worked out once, by :func:`feed_window` (the schedule's
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Protocol
 
-from icalendar import Calendar, Conference, Event, vDuration, vText
+from icalendar import Calendar, Component, Conference, Event, vDuration, vText
 from icalendar.enums import STATUS, TRANSP
 
 from .addresses import FeedFilter, feed_filter, page_url
@@ -68,6 +70,7 @@ from .vtimezone import ZoneRules, zone_rules
 __all__ = [
     "PRODID",
     "IcsText",
+    "Parts",
     "Window",
     "add_months",
     "clean_text",
@@ -272,8 +275,8 @@ def fold_line(line: bytes) -> bytes:
     return b"\r\n ".join(parts)
 
 
-def to_ics(calendar: Calendar) -> bytes:
-    """``calendar`` as iCalendar bytes: icalendar's content lines, folded by :func:`fold_line`, CRLF ends.
+def to_ics(calendar: Component) -> bytes:
+    """``calendar`` (or any component) as iCalendar bytes: icalendar's content lines, folded by :func:`fold_line`, CRLF ends.
 
     >>> to_ics(Calendar.new(uid="x@example.org", prodid=PRODID)).splitlines()[:2]
     [b'BEGIN:VCALENDAR', b'VERSION:2.0']
@@ -382,17 +385,45 @@ def _calendar(
         session_event(s, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url, published=published)
         for s in sessions
     )
+    return _head(
+        schedule,
+        lang=lang,
+        base_url=base_url,
+        modality=modality,
+        subscription=subscription,
+        uid=uid,
+        last_modified=_last_modified(schedule, sessions, published),
+        subcomponents=[rules.component(), *events],
+    )
+
+
+def _last_modified(schedule: Schedule, sessions: Sequence[Session], published: Published | None) -> datetime:
+    """The calendar's LAST-MODIFIED: the latest change of any event it holds, or the schedule's ``updated``."""
     modified = _stamp(schedule)
-    if published is not None:  # the latest change of any event it holds, or the schedule's
-        modified = max((published.stamp(s, schedule) for s in sessions), default=modified)
-        modified = max(modified, _stamp(schedule))
+    if published is None:
+        return modified
+    return max([modified, *(published.stamp(s, schedule) for s in sessions)])
+
+
+def _head(
+    schedule: Schedule,
+    *,
+    lang: str,
+    base_url: str,
+    modality: Modality | None,
+    subscription: bool,
+    uid: str,
+    last_modified: datetime,
+    subcomponents: Sequence[Component] = (),
+) -> Calendar:
+    """The VCALENDAR with its properties and ``subcomponents`` (none: the head :func:`render_feed` fills in)."""
     cal = Calendar.new(
         uid=uid,
         prodid=PRODID,
         method="PUBLISH",
         calscale="GREGORIAN",
-        last_modified=modified,
-        subcomponents=[rules.component(), *events],
+        last_modified=last_modified,
+        subcomponents=list(subcomponents),
     )
     cal.add("X-WR-TIMEZONE", schedule.timezone)
     if subscription:
@@ -411,6 +442,41 @@ def _calendar(
     return cal
 
 
+def _feed_uid(schedule: Schedule, chosen: FeedFilter, lang: str, join_url: str | None) -> str:
+    private = "-private" if join_url else ""
+    return f"{schedule.id}-{chosen.value.replace('_', '-')}-{lang}{private}@{schedule.uid_domain}"
+
+
+class Parts(Protocol):
+    """Where :func:`render_feed` keeps the bytes of a feed's parts between calls.
+
+    ``parts(key, make)`` returns the bytes kept for ``key``, or ``make()``'s
+    (keeping them or not, as the store decides). A key holds everything the
+    part's bytes depend on *except the schedule*: a store serves one schedule
+    (the server keeps one per schedule version). A VEVENT's key is its
+    session, language, base URL, join URL and whether its start and end are
+    written in UTC (what the VTIMEZONE in force decides), so any window is
+    assembled from the same events, and a window costs its sessions and a
+    look-up per event once those are kept. A plain ``dict``'s ``setdefault``
+    would do, but is not bounded.
+
+    >>> kept: dict[object, bytes] = {}
+    >>> def store(key, make):
+    ...     return kept[key] if key in kept else kept.setdefault(key, make())
+    >>> from hmis_schedule import clackamas
+    >>> s = clackamas()
+    >>> w = feed_window(s, date(2026, 11, 23))
+    >>> render_feed(s, w, parts=store) == render_feed(s, w) == to_ics(feed_calendar(s, w))
+    True
+    >>> len(kept)  # the head, the VTIMEZONE and 78 events
+    80
+    """
+
+    def __call__(self, key: Hashable, make: Callable[[], bytes], /) -> bytes:
+        """The bytes kept for ``key``, or ``make()``'s."""
+        ...
+
+
 def feed_calendar(
     schedule: Schedule,
     window: Window,
@@ -423,8 +489,8 @@ def feed_calendar(
 ) -> Calendar:
     """The feed as an icalendar :class:`~icalendar.Calendar`, before serializing.
 
-    Same parameters and errors as :func:`render_feed`, which is
-    ``to_ics(feed_calendar(...))``.
+    Same parameters and errors as :func:`render_feed`, whose bytes are
+    ``to_ics(feed_calendar(...))`` (it serializes the parts one by one).
 
     >>> from hmis_schedule import clackamas
     >>> schedule = clackamas()
@@ -445,7 +511,7 @@ def feed_calendar(
         years=(window.start.year, window.end.year),
         modality=chosen.modality,
         subscription=True,
-        uid=f"{schedule.id}-{chosen.value.replace('_', '-')}-{lang}{'-private' if join_url else ''}@{schedule.uid_domain}",
+        uid=_feed_uid(schedule, chosen, lang, join_url),
         join_url=join_url,
         published=published,
     )
@@ -460,6 +526,7 @@ def render_feed(
     base_url: str = "",
     join_url: str | None = None,
     published: Published | None = None,
+    parts: Parts | None = None,
 ) -> bytes:
     """The whole calendar feed: every session in the window, as iCalendar bytes (CRLF).
 
@@ -488,6 +555,11 @@ def render_feed(
         LAST-MODIFIED is the latest of its events' (or the schedule's
         ``updated``, if later). Without it, the computed sequences and the
         schedule's ``updated`` everywhere.
+    parts:
+        Where the bytes of the feed's parts (its head, VTIMEZONE and each
+        VEVENT) are kept between calls, for this schedule only (see
+        :class:`Parts`); without it every part is made anew. The bytes are the
+        same either way: ``to_ics(feed_calendar(...))``.
 
     Returns
     -------
@@ -506,11 +578,71 @@ def render_feed(
     >>> str(event["STATUS"]), str(event["SUMMARY"])
     ('CANCELLED', 'Cancelada: Capacitación para nuevos usuarios de HMIS (Microsoft Teams)')
     """
-    return to_ics(
-        feed_calendar(
-            schedule, window, lang=lang, filter=filter, base_url=base_url, join_url=join_url, published=published
+    check_language(lang)
+    chosen = feed_filter(filter)
+    if join_url is not None:
+        join_url = https_url(join_url, "join_url")
+    keep = parts if parts is not None else _made
+    sessions = schedule.sessions_between(window.start, window.end, modality=chosen.modality)
+    rules = zone_rules(schedule.timezone, window.start.year, window.end.year)
+    uid = _feed_uid(schedule, chosen, lang, join_url)
+    modified = _last_modified(schedule, sessions, published)
+
+    def head() -> bytes:
+        calendar = _head(
+            schedule, lang=lang, base_url=base_url, modality=chosen.modality, subscription=True, uid=uid,
+            last_modified=modified,
+        )  # fmt: skip
+        return to_ics(calendar)[: -len(_END)]
+
+    def event(session: Session) -> bytes:
+        return to_ics(
+            session_event(
+                session, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url, published=published
+            )
+        )
+
+    if parts is None:
+        events = [event(s) for s in sessions]
+    else:
+        events = [
+            parts(_event_key(s, schedule, rules, lang, base_url, join_url, published), partial(event, s))
+            for s in sessions
+        ]
+    return b"".join(
+        (
+            keep(("head", uid, lang, base_url, chosen.modality, modified), head),
+            keep(("vtimezone", rules.tzid, rules.first_year, rules.last_year), lambda: to_ics(rules.component())),
+            *events,
+            _END,
         )
     )
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+def _made(key: Hashable, make: Callable[[], bytes], /) -> bytes:
+    return make()
+
+
+def _event_key(
+    session: Session,
+    schedule: Schedule,
+    rules: ZoneRules,
+    lang: str,
+    base_url: str,
+    join_url: str | None,
+    published: Published | None,
+) -> Hashable:
+    """Everything a VEVENT's bytes depend on, but the schedule (see :class:`Parts`)."""
+    join = join_url if join_url and session.modality is Modality.ONLINE and not session.cancelled else None
+    in_utc = (
+        _moment(session.start, schedule, rules).tzinfo is UTC,
+        _moment(session.end, schedule, rules).tzinfo is UTC,
+    )
+    record = None if published is None else (published.sequence(session), published.stamp(session, schedule))
+    return ("event", session, lang, base_url, join, in_utc, record)
 
 
 def session_calendar(

@@ -219,14 +219,17 @@ def test_a_new_schedule_is_not_answered_with_the_old_304() -> None:
 
 
 def test_no_answer_is_kept_when_the_cache_is_off() -> None:
-    app, reached = make_app(HMIS_CACHE_ENTRIES=0)
+    app, reached = make_app(HMIS_CACHE_BYTES=0)
     for _ in range(3):
         assert answer(app, "/calendar.ics")[0] == 200
     assert len(reached) == 3
 
 
 def test_the_oldest_answer_goes_when_the_cache_is_full() -> None:
-    app, reached = make_app(HMIS_CACHE_ENTRIES=2)
+    fresh, _ = make_app()
+    first, spanish, online = (len(answer(fresh, url)[2]) for url in URLS[:3])
+    # a quarter of the budget holds the Spanish and online answers, not the first one too
+    app, reached = make_app(HMIS_CACHE_BYTES=4 * (spanish + online + first // 2))
     for url in ["/calendar.ics", "/calendar.ics?lang=es", "/calendar/online.ics", "/calendar/online.ics"]:
         answer(app, url)
     assert len(reached) == 3
@@ -309,3 +312,6 @@ def test_cors_preflight_allows_conditional_requests(local_client: FlaskClient) -
 @pytest.mark.parametrize("url", ["/", "/embed", "/healthz"])
 def test_no_cors_on_pages(local_client: FlaskClient, url: str) -> None:
     assert "Access-Control-Allow-Origin" not in local_client.get(url).headers
+
+
+URLS = ["/calendar.ics", "/calendar.ics?lang=es", "/calendar/online.ics"]

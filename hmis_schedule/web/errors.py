@@ -1,7 +1,8 @@
 """Error answers: every error in the form its route speaks (JSON, plain text or a page), never a traceback.
 
 A bad parameter is a 400 naming it; an unknown session a 404; Werkzeug's
-HTTP errors keep their status (405 with its ``Allow``); anything unexpected
+HTTP errors keep their status (405 with its ``Allow``, 503 with its
+``Retry-After`` when every render slot is taken); anything unexpected
 is logged (with private tokens redacted) and answered with a plain 500.
 Error answers are never cached.
 
@@ -119,10 +120,9 @@ def _not_found(err: SessionNotFoundError) -> Response:
 def _http_error(err: HTTPException) -> Response:
     code = err.code or 500
     response = _error(code, err.name, err.description or err.name)
-    if code == 405:
-        for name, value in err.get_headers():
-            if name.lower() == "allow":
-                response.headers["Allow"] = value
+    for name, value in err.get_headers():
+        if name.lower() in ("allow", "retry-after"):  # 405's methods, 503's wait (a render slot: cache.Busy)
+            response.headers[name] = value
     return response
 
 

@@ -2,6 +2,8 @@
 
 Each route reads its parameters (:mod:`.params`), asks the library for the
 bytes, keeps them in the render cache and answers through :mod:`.responses`.
+Feeds are assembled from the worker's kept VEVENTs (:func:`.cache.feed_parts`),
+so a window never asked for before costs its sessions and a look-up per event.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from hmis_schedule.session import local_datetime
 from hmis_schedule.source import Loaded
 
 from . import params, public, sources
-from .cache import Rendered, render_cache, rendered
+from .cache import Rendered, feed_parts, render_cache, rendered
 from .responses import respond
 
 __all__ = ["FEEDS", "bp"]
@@ -51,7 +53,8 @@ def _feed(kind: FeedFilter, join_url: str | None = None) -> Response:
 
     def make() -> Rendered:
         body = feed.render_feed(
-            schedule, window, lang=lang, filter=kind, base_url=base, join_url=join_url, published=loaded.published
+            schedule, window, lang=lang, filter=kind, base_url=base, join_url=join_url, published=loaded.published,
+            parts=feed_parts(loaded.version),
         )
         return rendered(body, max(_modified(loaded), _day_start(schedule, today)))
 

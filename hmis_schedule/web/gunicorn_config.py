@@ -1,4 +1,4 @@
-"""Gunicorn settings for hmis-schedule: no private-feed token in any log line; the app loaded once.
+"""Gunicorn settings for hmis-schedule: no private-feed token in any log line; the app loaded once; threaded workers.
 
 ``hmis-schedule serve`` passes this module to gunicorn as
 ``--config python:hmis_schedule.web.gunicorn_config`` (the top-level
@@ -30,6 +30,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -102,3 +103,23 @@ def when_ready(server: Any) -> None:
             "Set HMIS_BASE_URL to the public address, such as https://hmis-training.example.org.",
             ", ".join(listening),
         )
+
+
+# Threaded workers. Rendering a window no one asked for costs tens of
+# milliseconds of CPU; in a sync worker every other request waits behind it.
+# In a gthread worker it holds one thread: the app lets one render run at a
+# time per worker (RENDER_SLOTS, answering 503 with Retry-After to a request
+# that gets no slot within RENDER_WAIT), and cached answers, which never wait
+# for a slot, are served by the other threads (bench/bench_hostile.py). A slow
+# client holds a thread, not the worker.
+worker_class = "gthread"
+threads = 32
+
+
+def post_worker_init(worker: Any) -> None:
+    """Hand the GIL over every 0.5 ms (Python's default: 5 ms).
+
+    A thread with a cached answer to send then waits at most about that long
+    for a thread that is rendering, instead of up to 5 ms at each of its turns.
+    """
+    sys.setswitchinterval(0.0005)

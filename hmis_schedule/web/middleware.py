@@ -10,8 +10,6 @@ response starts (the ``400`` too). :func:`init_app` puts them around an app.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -21,6 +19,7 @@ from werkzeug.http import is_resource_modified
 
 from hmis_schedule.source import Loaded, Source
 
+from .cache import ByteLRU
 from .feeds import FEEDS
 from .origin import RequestOrigin
 from .responses import CONDITIONAL, PRECONDITIONS
@@ -62,21 +61,26 @@ class FeedResponses:
     modified resource gets the kept 200, an unmodified one the 304 Flask gave
     for the same key, once Flask has given one. Requests with ``If-Match``,
     ``If-Unmodified-Since`` or ``Range``, errors, private feeds and pages go
-    to Flask every time.
+    to Flask every time. Answers are kept in a :class:`~.cache.ByteLRU` of a
+    quarter of ``HMIS_CACHE_BYTES`` (status, headers and body weighed).
     """
 
     def __init__(self, app: WSGIApplication, source: Source[Loaded], settings: Settings) -> None:
         self.app = app
         self.source = source
         self.settings = settings
-        self._items: OrderedDict[Hashable, tuple[str, list[tuple[str, str]], bytes]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: ByteLRU[_Answer] = ByteLRU(settings.cache_bytes // 4, _answer_bytes)
+
+    @property
+    def size_bytes(self) -> int:
+        """The bytes of the answers kept now, at most a quarter of ``HMIS_CACHE_BYTES``."""
+        return self._items.size_bytes
 
     def _key(self, environ: WSGIEnvironment) -> Hashable | None:
         path = environ.get("PATH_INFO")
         if path not in FEEDS or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
-        if not PRECONDITIONS.isdisjoint(environ) or not self.settings.cache_entries:
+        if not PRECONDITIONS.isdisjoint(environ) or not self._items.budget:
             return None
         try:
             loaded = self.source.value
@@ -127,24 +131,26 @@ class FeedResponses:
             if close is not None:
                 close()
         if started and started[0].startswith(want):
-            with self._lock:
-                self._items[key] = (started[0], started[1], body)
-                while len(self._items) > self.settings.cache_entries:
-                    self._items.popitem(last=False)
+            self._items.put(key, (started[0], started[1], body))
         return [body]
 
-    def _get(self, key: Hashable) -> tuple[str, list[tuple[str, str]], bytes] | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-        return hit
+    def _get(self, key: Hashable) -> _Answer | None:
+        return self._items.get(key)
 
     @staticmethod
     def _modified(environ: WSGIEnvironment, headers: list[tuple[str, str]]) -> bool:
         """Whether the kept answer with ``headers`` is modified for this request's conditions."""
         found = {name.lower(): value for name, value in headers}
         return is_resource_modified(environ, found.get("etag"), None, found.get("last-modified"))
+
+
+_Answer = tuple[str, list[tuple[str, str]], bytes]
+"""A kept answer: status, headers, body."""
+
+
+def _answer_bytes(answer: _Answer) -> int:
+    status, headers, body = answer
+    return len(status) + sum(len(name) + len(value) + 112 for name, value in headers) + len(body) + 150
 
 
 class SecurityHeaders:

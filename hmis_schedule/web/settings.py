@@ -20,6 +20,10 @@
     show ``/embed`` in an iframe, besides this site itself.
 ``HMIS_CACHE_MAX_AGE``
     Seconds browsers and proxies may keep pages, feeds and JSON (default 900).
+``HMIS_CACHE_BYTES``
+    The bytes each worker may keep in its caches of rendered answers and feed
+    parts (:mod:`.cache`): whole bytes, or a number with ``K``, ``M`` or ``G``
+    (binary: ``32M`` is 32 MiB, the default); ``0`` turns caching off.
 ``HMIS_SECRET_KEY``, ``HMIS_TEAMS_URL``, ``HMIS_SECRETS_FILE``
     The key that signs private links and the meeting's join URL, or a TOML
     file holding them (``secret_key``, ``teams_url``); see
@@ -40,10 +44,13 @@
     links can only expire.
 
 In code only: ``NOW``, a callable returning an aware datetime (tests freeze
-"today" with it), ``HMIS_CACHE_ENTRIES``, the size of the in-process caches
-of rendered responses (default 512), ``MONOTONIC``, the clock the looks
-at the files are timed by, and ``WALL_CLOCK``, the clock (seconds since the
-epoch) their modification times are compared with.
+"today" with it), ``MONOTONIC``, the clock the looks at the files are timed
+by, ``WALL_CLOCK``, the clock (seconds since the epoch) their modification
+times are compared with, and ``RENDER_SLOTS`` and ``RENDER_WAIT``, the
+renders one worker runs at once (default 1: one process runs one render at a
+time anyway) and the seconds a request waits for a slot before its 503
+(default 0.5). ``HMIS_CACHE_ENTRIES`` (a count of entries) was replaced by
+``HMIS_CACHE_BYTES``; giving it is an error that says so.
 """
 
 from __future__ import annotations
@@ -63,7 +70,7 @@ from hmis_schedule.values import whole_number
 
 from .origin import valid_host, valid_prefix
 
-__all__ = ["ENVIRONMENT", "ConfigError", "Settings", "load_settings"]
+__all__ = ["DEFAULT_CACHE_BYTES", "ENVIRONMENT", "ConfigError", "Settings", "load_settings"]
 
 ENVIRONMENT = (
     "HMIS_SCHEDULE",
@@ -72,6 +79,7 @@ ENVIRONMENT = (
     "HMIS_TRUST_PROXY_PREFIX",
     "HMIS_EMBED_ORIGINS",
     "HMIS_CACHE_MAX_AGE",
+    "HMIS_CACHE_BYTES",
     SECRET_KEY_ENV,
     TEAMS_URL_ENV,
     SECRETS_FILE_ENV,
@@ -107,10 +115,12 @@ class Settings:
     trust_proxy: bool
     embed_origins: tuple[str, ...]
     cache_max_age: int
-    cache_entries: int
+    cache_bytes: int
     clock: Callable[[], datetime] | None
     reload_interval: float = 1.0
     reload_settle: float = SETTLE
+    render_slots: int = 1
+    render_wait: float = 0.5
     monotonic: Callable[[], float] | None = None
     wall_clock: Callable[[], float] | None = None
     trust_proxy_prefix: bool = False
@@ -161,11 +171,16 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
     wall_clock = given.get("WALL_CLOCK")
     if wall_clock is not None and not callable(wall_clock):
         raise ConfigError("WALL_CLOCK: expected a callable returning seconds since the epoch")
-    entries = given.get("HMIS_CACHE_ENTRIES", 512)
+    if given.get("HMIS_CACHE_ENTRIES") is not None:
+        raise ConfigError(
+            "HMIS_CACHE_ENTRIES: no longer read; the caches are bounded in bytes by HMIS_CACHE_BYTES "
+            "(such as 32M, or 0 for no caching)"
+        )
+    slots = given.get("RENDER_SLOTS", 1)
     try:
-        entries = whole_number(entries, "HMIS_CACHE_ENTRIES", minimum=0)
+        slots = whole_number(slots, "RENDER_SLOTS", minimum=0, maximum=1000)
     except ScheduleError:
-        raise ConfigError(f"HMIS_CACHE_ENTRIES: expected a whole number >= 0, got {entries!r}") from None
+        raise ConfigError(f"RENDER_SLOTS: expected a whole number from 0 to 1000, got {slots!r}") from None
     trust_proxy = _flag(given.get("HMIS_TRUST_PROXY"), "HMIS_TRUST_PROXY")
     trust_proxy_prefix = _flag(given.get("HMIS_TRUST_PROXY_PREFIX"), "HMIS_TRUST_PROXY_PREFIX")
     if trust_proxy_prefix and not trust_proxy:
@@ -176,10 +191,12 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
         trust_proxy_prefix=trust_proxy_prefix,
         embed_origins=_origins(given.get("HMIS_EMBED_ORIGINS")),
         cache_max_age=_max_age(given.get("HMIS_CACHE_MAX_AGE")),
-        cache_entries=entries,
+        cache_bytes=_cache_bytes(given.get("HMIS_CACHE_BYTES")),
         clock=now,
-        reload_interval=_seconds(given.get("HMIS_RELOAD_INTERVAL"), "HMIS_RELOAD_INTERVAL", 1.0),
-        reload_settle=_seconds(given.get("HMIS_RELOAD_SETTLE"), "HMIS_RELOAD_SETTLE", SETTLE),
+        reload_interval=_seconds(given.get("HMIS_RELOAD_INTERVAL"), "HMIS_RELOAD_INTERVAL", default=1.0),
+        reload_settle=_seconds(given.get("HMIS_RELOAD_SETTLE"), "HMIS_RELOAD_SETTLE", default=SETTLE),
+        render_slots=slots,
+        render_wait=_seconds(given.get("RENDER_WAIT"), "RENDER_WAIT", default=0.5, most=60),
         monotonic=monotonic,
         wall_clock=wall_clock,
         given=given,
@@ -237,13 +254,41 @@ def _max_age(value: object) -> int:
         ) from None
 
 
-def _seconds(value: object, name: str, default: float) -> float:
+_BYTES = re.compile(r"^(\d{1,15})\s*([KMG]?)$", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+DEFAULT_CACHE_BYTES = 32 * 1024**2
+"""Each worker's cache budget when ``HMIS_CACHE_BYTES`` is not set: 32 MiB."""
+
+
+def _cache_bytes(value: object) -> int:
+    """``HMIS_CACHE_BYTES``: whole bytes, or a number with K, M or G (binary), at most 64G.
+
+    >>> _cache_bytes("32M"), _cache_bytes("512k"), _cache_bytes(None), _cache_bytes(0)
+    (33554432, 524288, 33554432, 0)
+    >>> _cache_bytes("32MB")
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.web.settings.ConfigError: HMIS_CACHE_BYTES: expected whole bytes or a number with K, M or G (such as 33554432 or 32M; 0 turns caching off; at most 64G), got '32MB'
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_CACHE_BYTES
+    match = _BYTES.match(str(value).strip()) if not isinstance(value, bool | float) else None
+    size = int(match[1]) * _UNITS[match[2].upper()] if match else -1
+    if not 0 <= size <= 64 * 1024**3:
+        raise ConfigError(
+            "HMIS_CACHE_BYTES: expected whole bytes or a number with K, M or G (such as 33554432 or 32M; "
+            f"0 turns caching off; at most 64G), got {value!r}"
+        )
+    return size
+
+
+def _seconds(value: object, name: str, *, default: float, most: float = 3600) -> float:
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
     try:
         seconds = float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else -1.0
     except ValueError:
         seconds = -1.0
-    if not 0 <= seconds <= 3600:  # also refuses nan
-        raise ConfigError(f"{name}: expected seconds from 0 to 3600, such as 1 or 0.5, got {value!r}")
+    if not 0 <= seconds <= most:  # also refuses nan
+        raise ConfigError(f"{name}: expected seconds from 0 to {most:g}, such as 1 or 0.5, got {value!r}")
     return seconds
