@@ -18,7 +18,12 @@ form they all read alike:
   one-STANDARD-one-DAYLIGHT form Outlook reads (:mod:`hmis_schedule.vtimezone`),
   checked against ``zoneinfo`` for every session written. A wall-clock time
   that happens twice (the repeated hour when clocks go back) is written in
-  UTC instead, so no reader has to guess which of the two is meant.
+  UTC instead, so no reader has to guess which of the two is meant; the
+  event's other end is then written in UTC too, so both ends of an event
+  always take the same form.
+- **RFC 5546.** ``METHOD:PUBLISH`` only with an ORGANIZER in every event (the
+  schedule's ``[contact]`` ``hmis_email``, :func:`organizer`); a schedule
+  without a contact gets no METHOD, as a plain RFC 5545 calendar.
 - **Text** comes from :mod:`hmis_schedule.text` in English or Spanish,
   escaped by :class:`IcsText`; lines are folded at 75 octets by
   :func:`fold_line` (never inside a UTF-8 character or an escape), CRLF ends.
@@ -45,6 +50,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Protocol
+from urllib.parse import quote
 
 from icalendar import Calendar, Component, Conference, Event, vDuration, vText
 from icalendar.enums import STATUS, TRANSP
@@ -78,6 +84,7 @@ __all__ = [
     "feed_calendar",
     "feed_window",
     "fold_line",
+    "organizer",
     "render_feed",
     "render_session",
     "session_calendar",
@@ -291,14 +298,45 @@ def _stamp(schedule: Schedule) -> datetime:
     return schedule.updated.astimezone(UTC)
 
 
-def _moment(value: datetime, schedule: Schedule, rules: ZoneRules) -> datetime:
-    """The value written for a session time: in the schedule's zone, or in UTC if readers could misplace it."""
+def _ambiguous(value: datetime, schedule: Schedule, rules: ZoneRules) -> bool:
+    """Whether a reader could misplace ``value`` written with the schedule's TZID.
+
+    True for a wall-clock time that happens twice (the repeated hour when
+    clocks go back) and for one the VTIMEZONE's rules would place otherwise.
+    """
     local = value.astimezone(schedule.zone)
-    naive = local.replace(tzinfo=None)
     repeated = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
-    if repeated or rules.offset_at(naive) != local.utcoffset():
-        return value.astimezone(UTC)
-    return local
+    return repeated or rules.offset_at(local.replace(tzinfo=None)) != local.utcoffset()
+
+
+def _moments(session: Session, schedule: Schedule, rules: ZoneRules) -> tuple[datetime, datetime]:
+    """The DTSTART and DTEND written for a session, both in the same form.
+
+    Both carry the schedule's TZID, or both are in UTC when either one could
+    be misplaced with the TZID: some readers add an hour to a TZID end that
+    follows a UTC start across a clock change.
+    """
+    start, end = session.start, session.end
+    if _ambiguous(start, schedule, rules) or _ambiguous(end, schedule, rules):
+        return start.astimezone(UTC), end.astimezone(UTC)
+    return start.astimezone(schedule.zone), end.astimezone(schedule.zone)
+
+
+def organizer(schedule: Schedule) -> str | None:
+    """The ORGANIZER of the schedule's events: ``mailto:`` its administrator's address, or ``None``.
+
+    RFC 5546 requires an ORGANIZER in every event of a ``METHOD:PUBLISH``
+    calendar; a schedule without a ``[contact]`` has none, and its feeds
+    carry no METHOD at all (a plain RFC 5545 calendar). Characters an
+    address may hold but a ``mailto:`` URI may not are percent-encoded.
+
+    >>> from hmis_schedule import clackamas
+    >>> organizer(clackamas())
+    'mailto:hmisadmin@clackamas.us'
+    """
+    if schedule.contact is None:
+        return None
+    return "mailto:" + quote(schedule.contact.hmis_email, safe="@!$'*+=-._~")
 
 
 def session_event(
@@ -348,13 +386,15 @@ def session_event(
     stamp = _stamp(schedule) if published is None else published.stamp(session, schedule)
     url = page_url(schedule, base_url)
     join = join_url if join_url and session.modality is Modality.ONLINE and not session.cancelled else ""
+    start, end = _moments(session, schedule, rules)
     event = Event.new(
         uid=session.uid,
         stamp=stamp,
         last_modified=stamp,
         sequence=session.sequence if published is None else published.sequence(session),
-        start=_moment(session.start, schedule, rules),
-        end=_moment(session.end, schedule, rules),
+        start=start,
+        end=end,
+        organizer=organizer(schedule),
         url=join or url or None,
         conferences=[Conference(join, feature="VIDEO", label=session_location(session, lang))] if join else None,
         categories=[modality_label(session.modality, lang)],
@@ -420,7 +460,7 @@ def _head(
     cal = Calendar.new(
         uid=uid,
         prodid=PRODID,
-        method="PUBLISH",
+        method="PUBLISH" if organizer(schedule) else None,
         calscale="GREGORIAN",
         last_modified=last_modified,
         subcomponents=list(subcomponents),
@@ -637,10 +677,7 @@ def _event_key(
 ) -> Hashable:
     """Everything a VEVENT's bytes depend on, but the schedule (see :class:`Parts`)."""
     join = join_url if join_url and session.modality is Modality.ONLINE and not session.cancelled else None
-    in_utc = (
-        _moment(session.start, schedule, rules).tzinfo is UTC,
-        _moment(session.end, schedule, rules).tzinfo is UTC,
-    )
+    in_utc = _moments(session, schedule, rules)[0].tzinfo is UTC  # both ends are in one form
     record = None if published is None else (published.sequence(session), published.stamp(session, schedule))
     return ("event", session, lang, base_url, join, in_utc, record)
 

@@ -33,8 +33,8 @@ from .errors import ScheduleError, SessionNotFoundError, WindowError
 from .facts import Contact, Crisis, Onboarding, Text
 from .rules import Modality, Slot, check_id
 from .session import Session, Status, local_datetime, local_times, parse_uid, session_uid
+from .values import hostname, web_url, whole_number
 from .values import modality as _modality_value
-from .values import whole_number
 
 __all__ = ["FeedSettings", "Schedule", "zone_named"]
 
@@ -145,6 +145,8 @@ class Schedule:
             # Keep the instant as its file form (a fixed offset), so a time in a zone's repeated
             # or skipped hour reads back equal: datetimes there never equal another zone's (PEP 495).
             object.__setattr__(self, "updated", self.updated.astimezone(dt_timezone(offset)))
+        if isinstance(self.url, str) and self.url != self.url.strip():
+            object.__setattr__(self, "url", self.url.strip())  # written into feeds and pages as it is
         # Every check runs, so a schedule file with several problems reports them all at once.
         errors = [
             *self._check_fields(),
@@ -172,11 +174,11 @@ class Schedule:
                 f"expected a date and time with an offset, such as 2026-11-23T00:00:00Z, got {self.updated!r}",
                 field="updated",
             )
-        if not self.uid_domain or any(c.isspace() or c == "@" for c in self.uid_domain):
-            yield ScheduleError(
-                f"expected a domain name such as 'hmis.example.org', got {self.uid_domain!r}",
-                field="uid_domain",
-            )
+        for name, parse in (("uid_domain", hostname), ("url", web_url)):
+            try:
+                parse(getattr(self, name), name)
+            except ScheduleError as err:
+                yield err
         if not self.slots and not self.extras:
             yield ScheduleError("a schedule needs at least one slot or extra session", field="slots")
 

@@ -28,13 +28,14 @@ from urllib.parse import urlsplit
 from .errors import ScheduleError
 from .rules import Modality
 
-__all__ = ["MAX_URL", "aware_datetime", "day", "https_url", "modality", "whole_number"]
+__all__ = ["MAX_URL", "aware_datetime", "day", "hostname", "https_url", "modality", "web_url", "whole_number"]
 
 MAX_URL = 2048
 """The longest URL :func:`https_url` accepts, in characters."""
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _URL_FORBIDDEN = frozenset('"<>\\^`{|}')
+_LABEL = re.compile(r"[A-Za-z0-9-]{1,63}")
 
 
 def _show(value: object) -> str:
@@ -200,3 +201,91 @@ def https_url(value: object, field: str) -> str:
     if parts.scheme.lower() != "https" or not host or has_login:
         raise ScheduleError(expected, field=field)
     return stripped
+
+
+def web_url(value: object, field: str) -> str:
+    """``value`` (stripped) if it is empty or an absolute http or https URL with a host, else raise.
+
+    For a public address written into feeds and pages (the schedule's
+    ``url``): only printable ASCII, no white space or unsafe characters
+    (quotes, ``<>``, backslash...), no user name or password, port a number,
+    at most :data:`MAX_URL` characters. Plain http is accepted: the page is
+    public and some county sites still serve it; a join link, which is a
+    secret, takes :func:`https_url` instead. The error shows the value.
+
+    Raises
+    ------
+    ScheduleError
+        For anything else.
+
+    >>> web_url(" https://www.clackamas.us/hmis ", "url")
+    'https://www.clackamas.us/hmis'
+    >>> web_url("", "url")
+    ''
+    >>> web_url("www.clackamas.us/hmis training", "url")
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.errors.ScheduleError: url: expected an absolute http or https URL such as https://www.example.org/training, ...
+    """
+    if not isinstance(value, str):
+        raise ScheduleError(f"expected text (an http or https URL), got {_show(value)}", field=field)
+    stripped = value.strip()
+    if not stripped:
+        return ""
+    expected = (
+        "expected an absolute http or https URL such as https://www.example.org/training, "
+        "in ASCII without spaces or quotes (percent-encode anything else)"
+    )
+    bad = (
+        len(stripped) > MAX_URL
+        or not stripped.isascii()
+        or any(not c.isprintable() or c.isspace() or c in _URL_FORBIDDEN for c in stripped)
+    )
+    if not bad:
+        try:
+            parts = urlsplit(stripped)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            bad = True
+        else:
+            bad = (
+                parts.scheme.lower() not in ("http", "https")
+                or not parts.hostname
+                or parts.username is not None
+                or parts.password is not None
+            )
+    if bad:
+        raise ScheduleError(f"{expected}, got {_show(value)}", field=field)
+    return stripped
+
+
+def hostname(value: object, field: str) -> str:
+    """``value`` if it is a host name: letters, digits and hyphens in labels of 1 to 63, joined by dots.
+
+    At most 253 characters in all, no trailing dot. (The schedule's
+    ``uid_domain`` ends every UID: a ``;`` or ``,`` there would be escaped
+    in the feed and read back differently by some calendar programs.)
+
+    Raises
+    ------
+    ScheduleError
+        For anything else.
+
+    >>> hostname("hmis-training.clackamas.us", "uid_domain")
+    'hmis-training.clackamas.us'
+    >>> hostname("hmis;training.org", "uid_domain")
+    Traceback (most recent call last):
+    ...
+    hmis_schedule.errors.ScheduleError: uid_domain: expected a domain name such as 'hmis.example.org' ...
+    """
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= 253
+        and all(_LABEL.fullmatch(label) for label in value.split("."))
+    ):
+        return value
+    raise ScheduleError(
+        "expected a domain name such as 'hmis.example.org' (letters, digits, hyphens and dots; "
+        f"each part 1 to 63 characters, 253 in all), got {_show(value)}",
+        field=field,
+    )

@@ -1,4 +1,4 @@
-"""Four independent iCalendar readers for the feed tests, and the schedules they read.
+"""Five independent iCalendar readers for the feed tests, and the schedules they read.
 
 Each reader turns feed bytes into :class:`Read` events (uid, start and end in
 UTC, STATUS, and the text people see):
@@ -8,10 +8,21 @@ UTC, STATUS, and the text people see):
   app would show);
 - :func:`read_ical`: allenporter's ``ical``, a strict RFC 5545 parser;
 - :class:`IcalJs`: Mozilla's ``ical.js`` (Thunderbird's engine) under Node.js,
-  one long-lived ``node tests/js/read_ics.mjs`` process for the whole run.
+  one long-lived ``node tests/js/read_ics.mjs`` process for the whole run;
+- :class:`Libical`: ``libical`` (GNOME Evolution's engine), through the small
+  C program ``tests/c/read_ics.c``, compiled once per test process into a
+  temporary folder (``gcc`` and ``pkg-config --cflags --libs libical``), one
+  long-lived process for the run. It also runs libical's RFC 5546
+  restriction check, and refuses a feed its parser or that check faults.
 
-:func:`ical_js` finds or starts that process. With ``CI`` set a missing
-Node.js or ``npm ci`` is a failure; otherwise a missing Node.js skips the
+:data:`READERS` names all five; a test that iterates readers takes them from
+there (:func:`require` starts an outside reader or skips). ical.js and libical
+place times by the feed's own VTIMEZONE alone; the three Python readers take
+a TZID they know from ``zoneinfo``.
+
+:func:`ical_js` and :func:`libical` find or start their process. With ``CI``
+set a missing Node.js, ``npm ci``, libical or compiler is a failure;
+otherwise a missing Node.js or libical (Debian's ``libical-dev``) skips the
 test with the reason, and a missing ``node_modules`` is installed with
 ``npm ci`` from the committed lockfile.
 
@@ -27,13 +38,16 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import icalendar
 import pytest
@@ -60,6 +74,7 @@ from hmis_schedule import (
 )
 
 JS_DIR = Path(__file__).parent / "js"
+C_DIR = Path(__file__).parent / "c"
 DATA_DIR = Path(__file__).parent / "data"
 
 ZONES = (
@@ -253,6 +268,164 @@ def ical_js() -> IcalJs:
 def python_readers() -> dict[str, object]:
     """The three Python readers, by name."""
     return {"icalendar": read_icalendar, "recurring-ical-events": read_recurring, "ical": read_ical}
+
+
+class Libical:
+    """One ``tests/c/read_ics`` process (libical) answering a JSON line per calendar."""
+
+    def __init__(self, program: Path) -> None:
+        self._process = subprocess.Popen([str(program)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def answer(self, ics: bytes) -> dict[str, Any]:
+        """The raw answer for ``ics``: ``events``, parser ``errors``, ``restriction`` and its errors."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        with self._lock:
+            self._process.stdin.write(b"%d\n" % len(ics) + ics)
+            self._process.stdin.flush()
+            line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"libical reader exited (code {self._process.poll()})")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def restriction_errors(self, ics: bytes) -> list[str]:
+        """What ``icalrestriction_check`` (RFC 5545/5546 rules for the METHOD) finds wrong; empty if it passes."""
+        reply = self.answer(ics)
+        errors = [str(e) for e in reply["restriction_errors"]]
+        if not reply["restriction"] and not errors:
+            errors = ["icalrestriction_check failed without saying why"]
+        return errors
+
+    def read(self, ics: bytes, *, strict: bool = True) -> list[Read]:
+        """The events as libical reads them, placed by the calendar's own VTIMEZONE.
+
+        With ``strict`` (the default) a calendar that libical's parser faults
+        (it records an X-LIC-ERROR and goes on) or that fails its restriction
+        check is an :class:`AssertionError`, so every feed read this way is
+        also checked. One complaint is libical's own bug, not the feed's: it
+        trims spaces and tabs from both ends of every value, so a value of
+        only white space becomes "no value" (see :func:`seen_by`); that one
+        passes where the feed does hold such a value.
+        """
+        reply = self.answer(ics)
+        if strict:
+            blank = {"X" if m[1].startswith(b"X-") else m[1].decode() for m in _BLANK_VALUE.finditer(ics)}
+            faults = [e for e in reply["errors"] if (m := _LIBICAL_TRIMMED.match(e)) is None or m[1] not in blank]
+            assert faults == [], f"libical's parser faults the calendar: {faults}"
+            assert reply["restriction"], f"libical's restriction check fails: {reply['restriction_errors']}"
+        found = []
+        for e in reply["events"]:
+            assert e["note"] is None, f"libical cannot place {e['uid']}: {e['note']}"
+            found.append(
+                Read(
+                    uid=str(e["uid"]),
+                    start=datetime.fromisoformat(str(e["start"])),
+                    end=datetime.fromisoformat(str(e["end"])),
+                    status=str(e["status"]),
+                    summary=str(e["summary"] or ""),
+                    location=str(e["location"] or ""),
+                    description=str(e["description"] or ""),
+                )
+            )
+        return found
+
+    def close(self) -> None:
+        """End the process (it exits when its input closes)."""
+        if self._process.poll() is None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+
+_LIBICAL_TRIMMED = re.compile(r"No value for (\S+) property")
+_BLANK_VALUE = re.compile(rb"^([A-Z-]+)(?:;[^:\r\n]*)?:[ \t]+\r$", re.MULTILINE)  # a value of only white space
+
+
+def _libical_missing() -> str | None:
+    """Why libical cannot be compiled against here, or ``None``."""
+    for tool in ("gcc", "pkg-config"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (needed to build the libical reader tests/c/read_ics.c)"
+    found = subprocess.run(["pkg-config", "--exists", "libical"], capture_output=True, check=False)
+    if found.returncode != 0:
+        return "libical is not installed (Debian: apt-get install libical-dev pkg-config)"
+    return None
+
+
+@functools.cache
+def _start_libical() -> Libical | str:
+    """The reader, built once per process into a temporary folder, or the reason there is none."""
+    missing = _libical_missing()
+    if missing is not None:
+        return missing
+    flags = subprocess.run(
+        ["pkg-config", "--cflags", "--libs", "libical"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    folder = Path(tempfile.mkdtemp(prefix="hmis-libical-"))
+    atexit.register(shutil.rmtree, folder, True)
+    program = folder / "read_ics"
+    built = subprocess.run(
+        ["gcc", "-O1", "-Wall", "-Werror", "-o", str(program), str(C_DIR / "read_ics.c"), *flags],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if built.returncode != 0:
+        raise RuntimeError(f"cannot compile tests/c/read_ics.c against libical:\n{built.stderr}")
+    return Libical(program)
+
+
+def libical() -> Libical:
+    """The shared libical reader; fails under CI and skips elsewhere when libical is missing."""
+    reader = _start_libical()
+    if isinstance(reader, Libical):
+        return reader
+    if os.environ.get("CI"):
+        pytest.fail(f"cannot read feeds with libical: {reader}")
+    pytest.skip(reader)
+
+
+Reader = Callable[[bytes], list[Read]]
+
+READERS: dict[str, Reader] = {
+    "icalendar": read_icalendar,
+    "recurring-ical-events": read_recurring,
+    "ical": read_ical,
+    "ical.js": lambda ics: ical_js().read(ics),
+    "libical": lambda ics: libical().read(ics),
+}
+"""Every reader of the feed tests, by name: iterate these to test what all readers see."""
+
+VTIMEZONE_READERS = ("ical.js", "libical")
+"""The readers that place times by the feed's VTIMEZONE alone, never by the TZID's name."""
+
+
+def seen_by(reader: Reader, text: str) -> str:
+    """``text`` as ``reader`` gives a TEXT value back.
+
+    libical (3.0 at least) trims spaces and tabs from both ends of every
+    property value, though RFC 5545 keeps them in TEXT: the xfail test in
+    ``test_libical.py`` shows it on a minimal file. Every other reader gives
+    ``text`` back exactly.
+    """
+    return text.strip(" \t") if reader is READERS["libical"] else text
+
+
+def require(name: str) -> Reader:
+    """The reader ``name``, its process started first (so a missing one skips or fails here)."""
+    if name == "ical.js":
+        ical_js()
+    elif name == "libical":
+        libical()
+    return READERS[name]
 
 
 # -- Hypothesis strategies ---------------------------------------------------------

@@ -121,7 +121,11 @@ def test_export_into_a_file_is_refused(tmp_path: Path, clackamas: Schedule) -> N
 
 
 def test_a_uid_that_is_not_a_plain_file_name_is_refused(tmp_path: Path, clackamas: Schedule) -> None:
-    schedule = dataclasses.replace(clackamas, uid_domain="example.org/../../outside")
+    with pytest.raises(ScheduleError) as refused:  # a Schedule refuses such a uid_domain itself
+        dataclasses.replace(clackamas, uid_domain="example.org/../../outside")
+    assert refused.value.field == "uid_domain"
+    schedule = dataclasses.replace(clackamas)  # the export checks again, for a schedule built around the checks
+    object.__setattr__(schedule, "uid_domain", "example.org/../../outside")
     with pytest.raises(ScheduleError) as err:
         export(schedule, tmp_path / "site", today=TODAY)
     assert err.value.field == "uid"

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from feed_readers import ZONES, expected, ical_js, read_ical, read_icalendar, read_recurring
+from feed_readers import READERS, ZONES, expected, ical_js, require
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
@@ -219,8 +219,8 @@ def test_every_reader_places_sessions_at_the_hour_clocks_change(case: tuple[Sche
     schedule, first, end = case
     ics = render_feed(schedule, feed_window(schedule, first, first, end))
     want = expected(schedule.sessions_between(first, end))
-    for read in (read_icalendar, read_recurring, read_ical, ical_js().read):
-        assert {r.key for r in read(ics)} == want, read
+    for name in READERS:
+        assert {r.key for r in require(name)(ics)} == want, name
 
 
 def test_rules_that_disagree_with_zoneinfo_give_way_to_one_part_per_transition(
