@@ -61,6 +61,7 @@ from .text import (
 )
 from .values import day, https_url
 from .vtimezone import ZoneRules, zone_rules
+from .zones import tzdata_version
 
 __all__ = [
     "PRODID",
@@ -382,6 +383,7 @@ def _calendar(
         subcomponents=[rules.component(), *events],
     )
     cal.add("X-WR-TIMEZONE", schedule.timezone)
+    cal.add("X-HMIS-TZDATA", tzdata_version())  # the tz data release every time was placed with
     if subscription:
         # NAME, DESCRIPTION and their X-WR- twins are all TEXT (icalendar
         # would write the X-WR- ones unescaped).

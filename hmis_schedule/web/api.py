@@ -10,6 +10,7 @@ from hmis_schedule import Status
 from hmis_schedule.openapi import openapi_spec
 from hmis_schedule.record import schedule_info, session_record
 from hmis_schedule.session import local_datetime
+from hmis_schedule.zones import tzdata_version
 
 from . import params, public, sources
 from .cache import Rendered, render_cache, rendered
@@ -72,11 +73,15 @@ def api_next() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Liveness and the version of the schedule being served."""
+    """Liveness, the version of the schedule being served and the tz data release its times use."""
     source = sources.current_source()
     feeds = sources.private_feeds()
     errors = [e for e in (source.error, feeds.error if feeds is not None else None) if e]
-    data: dict[str, object] = {"status": "degraded" if errors else "ok", "version": source.value.version}
+    data: dict[str, object] = {
+        "status": "degraded" if errors else "ok",
+        "version": source.value.version,
+        "tzdata": tzdata_version(),
+    }
     if errors:
         data["error"] = "; ".join(errors)
     return respond(rendered(json_body(data)), "application/json", cache=False)
