@@ -14,7 +14,8 @@ form they all read alike:
   ``uid=`` and ``stamp=`` so it invents nothing: equal inputs, equal bytes.
 - **Times** carry the schedule's IANA TZID and a VTIMEZONE in the classic
   one-STANDARD-one-DAYLIGHT form Outlook reads (:mod:`hmis_schedule.vtimezone`),
-  checked against ``zoneinfo`` for every session written. A wall-clock time
+  checked against ``zoneinfo`` for every session written; ``X-HMIS-TZDATA``
+  names the release of the tz data (:mod:`hmis_schedule.zones`). A wall-clock time
   that happens twice (the repeated hour when clocks go back) is written in
   UTC instead, so no reader has to guess which of the two is meant.
 - **Text** comes from :mod:`hmis_schedule.text` in English or Spanish,
