@@ -16,7 +16,8 @@ form they all read alike:
   ``uid=`` and ``stamp=`` so it invents nothing: equal inputs, equal bytes.
 - **Times** carry the schedule's IANA TZID and a VTIMEZONE in the classic
   one-STANDARD-one-DAYLIGHT form Outlook reads (:mod:`hmis_schedule.vtimezone`),
-  checked against ``zoneinfo`` for every session written. A wall-clock time
+  checked against ``zoneinfo`` for every session written; ``X-HMIS-TZDATA``
+  names the release of the tz data (:mod:`hmis_schedule.zones`). A wall-clock time
   that happens twice (the repeated hour when clocks go back) is written in
   UTC instead, so no reader has to guess which of the two is meant; the
   event's other end is then written in UTC too, so both ends of an event
@@ -72,6 +73,7 @@ from .text import (
 )
 from .values import day, https_url
 from .vtimezone import ZoneRules, zone_rules
+from .zones import tzdata_version
 
 __all__ = [
     "PRODID",
@@ -466,6 +468,7 @@ def _head(
         subcomponents=list(subcomponents),
     )
     cal.add("X-WR-TIMEZONE", schedule.timezone)
+    cal.add("X-HMIS-TZDATA", tzdata_version())  # the tz data release every time was placed with
     if subscription:
         # NAME, DESCRIPTION and their X-WR- twins are all TEXT (icalendar
         # would write the X-WR- ones unescaped).

@@ -242,7 +242,7 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
             },
             "/healthz": {
                 "get": {
-                    "summary": "ok, or degraded while a followed file cannot be used (the reason is logged), and the version of the schedule being served.",
+                    "summary": "ok, or degraded while a followed file cannot be used (the reason is logged), the version of the schedule being served and the tz data release.",
                     "responses": {
                         "200": {
                             "description": "OK",
@@ -287,10 +287,14 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
                 },
                 "Health": {
                     "type": "object",
-                    "required": ["status", "version"],
+                    "required": ["status", "version", "tzdata"],
                     "properties": {
                         "status": {"type": "string", "enum": ["ok", "degraded"]},
                         "version": text,
+                        "tzdata": {
+                            "type": "string",
+                            "description": "The IANA tz data release every time is placed with, such as 2025b.",
+                        },
                     },
                 },
                 "Error": {

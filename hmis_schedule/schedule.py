@@ -16,10 +16,8 @@ Windows are half-open: ``[start, end)``.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import hashlib
-import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -35,6 +33,7 @@ from .rules import Modality, Slot, check_id
 from .session import Session, Status, local_datetime, local_times, parse_uid, session_uid
 from .values import hostname, web_url, whole_number
 from .values import modality as _modality_value
+from .zones import zone_named
 
 __all__ = ["FeedSettings", "Schedule", "zone_named"]
 
@@ -53,34 +52,6 @@ def _shift(day: date, delta: timedelta) -> date:
     if delta >= timedelta(0):
         return day + delta if (_LAST_DAY - day) > delta else _LAST_DAY
     return day + delta if (day - _FIRST_DAY) > -delta else _FIRST_DAY
-
-
-@functools.cache
-def _zone_names() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
-def zone_named(name: object) -> ZoneInfo:
-    """The IANA time zone ``name``, or a :class:`ScheduleError` on ``timezone`` naming close matches.
-
-    >>> zone_named("America/Los_Angeles").key
-    'America/Los_Angeles'
-    >>> zone_named("America/Los_Angeles ")
-    Traceback (most recent call last):
-    ...
-    hmis_schedule.errors.ScheduleError: timezone: unknown time zone 'America/Los_Angeles ': ... (did you mean 'America/Los_Angeles'...?)
-    """
-    if isinstance(name, str) and name and "\0" not in name:
-        try:
-            return ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-            pass
-    close = difflib.get_close_matches(str(name), _zone_names(), n=5)
-    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-    raise ScheduleError(
-        f"unknown time zone {name!r}: use an IANA name such as 'America/Los_Angeles'{hint}",
-        field="timezone",
-    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -272,8 +243,8 @@ class Schedule:
 
     @property
     def zone(self) -> ZoneInfo:
-        """The schedule's time zone."""
-        return ZoneInfo(self.timezone)
+        """The schedule's time zone, from the pinned ``tzdata`` (:func:`~hmis_schedule.zones.zone_named`)."""
+        return zone_named(self.timezone)
 
     @property
     def version(self) -> str:

@@ -15,17 +15,26 @@ STANDARD parts), so this module writes the classic form instead::
 How it is made, for any IANA zone a schedule names:
 
 1. :func:`transitions` finds every change of UTC offset that ``zoneinfo``
-   knows in a *span* of whole years around the feed's window (from January 1
-   of the year before the window to the end of the year after it).
+   knows (from the pinned ``tzdata`` package, :mod:`hmis_schedule.zones`) in
+   a *span* of whole years: from January 1 of the year before the window to
+   the end of :data:`HORIZON_YEARS` (30) years after the year after it.
+   Calendar programs keep the first VTIMEZONE they see for a TZID (icalendar,
+   vobject and others per process, Outlook per calendar) and place later
+   events with it, so the rules must be right long after the window, not
+   only inside it. Beyond 2037 ``zoneinfo``'s data is the zone's POSIX TZ
+   rule, so thirty years of agreement with it are the zone's stated future.
 2. Each transition becomes an *onset*: the wall-clock time it happens at,
    read in the offset before it (as RFC 5545 wants ``DTSTART`` inside a
    VTIMEZONE). Onsets with the same offsets, month and time of day in
    consecutive years join one *block* as long as one yearly rule describes
    all of them: ``BYDAY=2SU`` (second Sunday), ``BYDAY=-1SU`` (last Sunday),
    ``BYMONTHDAY=25`` (a fixed date) or ``BYMONTHDAY=23,...,29;BYDAY=FR``
-   ("the Friday on or after the 23rd"), preferred in that order.
+   ("the Friday on or after the 23rd"), preferred in that order, so the
+   n-th-weekday form Outlook knows is chosen wherever it is exact for every
+   year of the block.
 3. Each block becomes one STANDARD (offset falls) or DAYLIGHT (offset rises)
-   part with that RRULE. A block still in force at the end of the span has no
+   part with that RRULE. Only a block still in force at the end of the span,
+   that is true for every year up to thirty years past the window, has no
    ``UNTIL``, so readers carry it on; an earlier block ends with ``UNTIL``
    (two days after its last onset, so that readers reading ``UNTIL`` as UTC,
    as RFC 5545 says, and those reading it as wall-clock time agree).
@@ -37,15 +46,26 @@ How it is made, for any IANA zone a schedule names:
    construction). :func:`offset_at` lets the feed check every session it
    writes, too.
 
-A zone whose yearly rule stayed the same over the span (Los Angeles, London,
-Sydney, Auckland... for any window from 2008 on) therefore gets exactly one
-STANDARD and one DAYLIGHT part, the form Outlook expects. A window across a
-change of rules (the United States in 2007, Mexico ending DST in 2022) gets
-one pair per era, each closed with ``UNTIL``: Outlook's one-pair model cannot
-hold such a window exactly, so the choice goes to being right for every
-reader that follows RFC 5545, rather than to one pair that is wrong on one
-side of the change. Irregular transitions (dates from a lunar calendar) that
-no yearly rule fits become parts without RRULE, one per transition.
+A zone whose yearly rule stays the same from the window to thirty years
+after it (Los Angeles, London, Sydney, Auckland... for any window from 2008
+on) therefore gets exactly one STANDARD and one DAYLIGHT part, the form
+Outlook expects. Where no n-th-weekday rule is exact for all those years the
+exact form is written instead: America/Santiago's "Sunday on or after the
+2nd" (``BYMONTHDAY=2,...,8;BYDAY=SU``, where ``BYDAY=1SU`` would be wrong in
+2029) and Asia/Jerusalem's "Friday on or after the 23rd" (``4FR`` would be
+wrong in 2030). A window across a change of rules (the United States in
+2007, Mexico ending DST in 2022), or a change of rules within thirty years
+after it, gets one part per era, each but the last closed with ``UNTIL``:
+Outlook's one-pair model cannot hold such a span exactly, so the choice goes
+to being right for every reader that follows RFC 5545, rather than to one
+pair that is wrong on one side of the change. Irregular transitions (dates
+from a lunar calendar, Africa/Casablanca's Ramadan changes) that no yearly
+rule fits become parts without RRULE, one per transition.
+
+Transitions are found one year at a time and cached per zone and year, and
+the rules per zone and window years, so the first feed of a zone pays for
+about thirty-five years of sampling (some 10 ms on an idle core) and later
+windows little.
 
 >>> rules = zone_rules("America/Los_Angeles", 2026, 2027)
 >>> [(p.kind, p.rrule) for p in rules.parts]
@@ -67,8 +87,10 @@ from zoneinfo import ZoneInfo
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
 from .rules import LAST, Weekday, nth_weekday
+from .zones import zone_named
 
 __all__ = [
+    "HORIZON_YEARS",
     "Part",
     "Transition",
     "ZoneRules",
@@ -79,7 +101,11 @@ __all__ = [
     "zone_rules",
 ]
 
+HORIZON_YEARS = 30
+"""Years after the window (and the year after it) that every VTIMEZONE is checked for and right for."""
+
 _DAY = 86_400
+_LAST_YEAR = 9998  # the last whole year datetime arithmetic in UTC allows everywhere
 _EPOCH = datetime(1970, 1, 1)
 _ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _WEEKDAYS = tuple(Weekday)
@@ -113,7 +139,7 @@ def transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[Transiti
     The zone is sampled once a day and each change is pinned to the second by
     bisection; zones change their offset at most once a day.
 
-    >>> la = ZoneInfo("America/Los_Angeles")
+    >>> la = zone_named("America/Los_Angeles")
     >>> [t.onset.isoformat() for t in transitions(la, datetime(2026, 1, 1), datetime(2027, 1, 1))]
     ['2026-03-08T02:00:00', '2026-11-01T02:00:00']
     """
@@ -296,18 +322,19 @@ class ZoneRules:
             return before  # a repeated hour: the first occurrence
         return after
 
-    def check(self, zone: ZoneInfo) -> None:
+    def check(self) -> None:
         """Raise :class:`ZoneRulesError` unless the parts give ``zoneinfo``'s offsets throughout the span.
 
         The offset in force when the span begins and every transition in it
+        (the pinned ``tzdata``'s, through :func:`~hmis_schedule.zones.zone_named`)
         must be the same as ``zoneinfo``'s.
         """
         lo, hi = datetime(self.first_year, 1, 1), datetime(self.last_year + 1, 1, 1)
-        truth = [(t.utc, t.before, t.after) for t in transitions(zone, lo, hi)]
+        truth = [(t.utc, t.before, t.after) for t in _span_transitions(self.tzid, self.first_year, self.last_year)]
         ours = [c for c in self.changes if lo <= c[0] < hi and c[1] != c[2]]
         earlier = [c for c in self.changes if c[0] < lo]
         initial = earlier[-1][2] if earlier else self.changes[0][1]
-        if ours != truth or initial != lo.replace(tzinfo=UTC).astimezone(zone).utcoffset():
+        if ours != truth or initial != lo.replace(tzinfo=UTC).astimezone(zone_named(self.tzid)).utcoffset():
             raise ZoneRulesError(
                 f"the VTIMEZONE of {self.tzid} disagrees with zoneinfo in {self.first_year}-{self.last_year}"
             )
@@ -347,10 +374,22 @@ def _blocks(onsets: list[Transition]) -> list[_Block]:
     return blocks
 
 
-def _parts(zone: ZoneInfo, first_year: int, last_year: int, *, exact: bool = False) -> list[Part]:
+@functools.lru_cache(maxsize=4096)
+def _year_transitions(tzid: str, year: int) -> tuple[Transition, ...]:
+    """The transitions of one zone in one year (cached: the spans of nearby windows share most years)."""
+    return tuple(transitions(zone_named(tzid), datetime(year, 1, 1), datetime(year + 1, 1, 1)))
+
+
+def _span_transitions(tzid: str, first_year: int, last_year: int) -> list[Transition]:
+    """The transitions of a zone from January 1 of ``first_year`` to the end of ``last_year``."""
+    return [t for year in range(first_year, last_year + 1) for t in _year_transitions(tzid, year)]
+
+
+def _parts(tzid: str, first_year: int, last_year: int, *, exact: bool = False) -> list[Part]:
     """The parts for the span; ``exact`` gives every transition its own part, without RRULE."""
+    zone = zone_named(tzid)
     span_start = datetime(first_year, 1, 1)
-    found = transitions(zone, span_start, datetime(last_year + 1, 1, 1))
+    found = _span_transitions(tzid, first_year, last_year)
     parts: list[Part] = []
     if not found or found[0].utc >= datetime(first_year + 1, 1, 1):
         # No change in the year before the window: one part states the offset
@@ -383,13 +422,15 @@ def zone_rules(tzid: str, first_year: int, last_year: int) -> ZoneRules:
     """The checked VTIMEZONE rules of ``tzid`` for a window within ``first_year`` to ``last_year``.
 
     The span covered runs from January 1 of the year before ``first_year`` to
-    the end of the year after ``last_year``, so every instant of the window,
-    and a little more on each side, is described.
+    the end of :data:`HORIZON_YEARS` years after the year after
+    ``last_year``, so every instant of the window, and the next 30 years that
+    calendar programs keep using the first VTIMEZONE they saw for, is
+    described as ``zoneinfo`` (with the pinned ``tzdata``) says.
 
     Parameters
     ----------
     tzid:
-        An IANA zone name known to ``zoneinfo``.
+        An IANA zone name that :func:`~hmis_schedule.zones.zone_named` knows.
     first_year, last_year:
         The years of the window's first and last days.
 
@@ -408,18 +449,19 @@ def zone_rules(tzid: str, first_year: int, last_year: int) -> ZoneRules:
     >>> [(p.kind, p.start.isoformat(), p.rrule) for p in rules.parts]  # doctest: +NORMALIZE_WHITESPACE
     [('STANDARD', '2025-04-06T03:00:00', 'FREQ=YEARLY;BYDAY=1SU;BYMONTH=4'),
      ('DAYLIGHT', '2025-10-05T02:00:00', 'FREQ=YEARLY;BYDAY=1SU;BYMONTH=10')]
+    >>> rules.last_year
+    2057
     """
-    zone = ZoneInfo(tzid)
-    span_first, span_last = first_year - 1, last_year + 1
+    span_first, span_last = first_year - 1, min(last_year + 1 + HORIZON_YEARS, _LAST_YEAR)
     try:
-        rules = _rules(tzid, _parts(zone, span_first, span_last), span_first, span_last)
-        rules.check(zone)
+        rules = _rules(tzid, _parts(tzid, span_first, span_last), span_first, span_last)
+        rules.check()
     except ZoneRulesError:
         # Never seen with the zones of tzdata 2026: should the yearly rules
         # ever disagree with zoneinfo, write every transition on its own,
         # which is right by construction, rather than a wrong VTIMEZONE.
-        rules = _rules(tzid, _parts(zone, span_first, span_last, exact=True), span_first, span_last)
-        rules.check(zone)
+        rules = _rules(tzid, _parts(tzid, span_first, span_last, exact=True), span_first, span_last)
+        rules.check()
     return rules
 
 

@@ -24,6 +24,7 @@ import hmis_schedule.clock
 from hmis_schedule import state, web
 from hmis_schedule.cli import cli
 from hmis_schedule.files import builtin_text, load_schedule
+from hmis_schedule.zones import tzdata_version
 
 NOW = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
 UNCHANGED = "first-monday-20270104@hmis-training.clackamas.us"
@@ -107,7 +108,7 @@ def test_the_server_serves_from_memory_and_says_degraded_when_the_state_file_is_
         write_atomically(path, builtin_text())
         settle(client, clock)
         health = client.get("/healthz").json
-    assert health == {"status": "degraded", "version": load_schedule(path).version}  # the reason is logged
+    assert health == {"status": "degraded", "version": load_schedule(path).version, "tzdata": tzdata_version()}  # the reason is logged
     assert "could not be saved" in caplog.text and "read-only" in caplog.text
     assert prop(client.get("/calendar.ics").data, TRAINER_OUT, "SEQUENCE") == "2"
     state_file.chmod(0o644)

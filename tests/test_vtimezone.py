@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import re
-import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -30,6 +29,7 @@ import hmis_schedule
 from hmis_schedule import Modality, Schedule, Slot, Text, Weekday
 from hmis_schedule.feed import feed_window, render_feed
 from hmis_schedule.vtimezone import transitions, vtimezone, zone_rules
+from hmis_schedule.zones import zone_named, zone_names
 
 DST_ZONES = ("America/Los_Angeles", "Europe/London", "Australia/Sydney", "Pacific/Auckland", "Australia/Lord_Howe")
 FIXED_ZONES = ("America/Phoenix", "Asia/Kolkata", "UTC", "Asia/Tokyo")
@@ -145,7 +145,7 @@ def test_a_window_across_a_change_of_rules_gets_one_pair_per_era() -> None:
 
 @settings(max_examples=60)
 @given(
-    zone=st.sampled_from(sorted(zoneinfo.available_timezones())),
+    zone=st.sampled_from(sorted(zone_names())),
     year=st.integers(min_value=1975, max_value=2045),
     span=st.integers(min_value=0, max_value=4),
     moments=st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=30),
@@ -155,7 +155,7 @@ def test_vtimezone_of_any_zone_gives_zoneinfo_offsets(zone: str, year: int, span
     first, last = date(year, 1, 1), date(year + span, 12, 31)
     component = vtimezone(zone, first, last)
     ics = _calendar_with(component)
-    truth = ZoneInfo(zone)
+    truth = zone_named(zone)
     readers = _vtimezone_readers(ics)
     length = int((datetime(year + span + 1, 1, 1) - datetime(year, 1, 1)).total_seconds())
     for seconds in moments:
@@ -175,7 +175,8 @@ def _calendar_with(component: icalendar.Timezone) -> bytes:
 @pytest.mark.parametrize("zone", ZONES)
 def test_the_rules_give_every_transition_zoneinfo_has(zone: str) -> None:
     rules = zone_rules(zone, 2020, 2045)
-    truth = transitions(ZoneInfo(zone), datetime(2019, 1, 1), datetime(2047, 1, 1))
+    assert rules.last_year >= 2045 + 30
+    truth = transitions(zone_named(zone), datetime(2019, 1, 1), datetime(rules.last_year + 1, 1, 1))
     ours = [c for c in rules.changes if datetime(2019, 1, 1) <= c[0] and c[1] != c[2]]
     assert ours == [(t.utc, t.before, t.after) for t in truth]
 

@@ -26,6 +26,7 @@ import hmis_schedule
 from hmis_schedule import feed
 from hmis_schedule.feed import render_session
 from hmis_schedule.record import session_record
+from hmis_schedule.zones import tzdata_version
 
 SCHEDULE = hmis_schedule.clackamas()
 
@@ -101,7 +102,7 @@ def test_json_answers_match_the_spec(client: FlaskClient, url: str, schema: str)
 
 def test_healthz_reports_the_schedule_version(local_client: FlaskClient) -> None:
     response = local_client.get("/healthz")
-    assert response.json == {"status": "ok", "version": SCHEDULE.version}
+    assert response.json == {"status": "ok", "version": SCHEDULE.version, "tzdata": tzdata_version()}
     assert "no-store" in response.headers["Cache-Control"]
 
 

@@ -45,6 +45,7 @@ from support import FROZEN
 import hmis_schedule
 from hmis_schedule import edit, private, state, web
 from hmis_schedule.files import builtin_text, from_toml, load_schedule
+from hmis_schedule.zones import tzdata_version
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "follow-test-secret-key-0123456789-abcdefgh"
@@ -140,14 +141,14 @@ def test_healthz_tells_only_the_status_and_the_version(schedule_file: Path, capl
     secrets.write_text(f'secret_key = "{KEY}"\nteams_url = "{JOIN}"\n', encoding="utf-8")
     client = make_app(clocks, HMIS_SCHEDULE=str(schedule_file), HMIS_SECRETS_FILE=str(secrets)).test_client()
     version = load_schedule(schedule_file).version
-    assert client.get("/healthz").json == {"status": "ok", "version": version}
+    assert client.get("/healthz").json == {"status": "ok", "version": version, "tzdata": tzdata_version()}
     with caplog.at_level(logging.DEBUG):
         schedule_file.write_text(builtin_text().replace("America/Los_Angeles", "Pacific/Nowhere"), encoding="utf-8")
         state.state_path(schedule_file).write_text("revoked = 1\n", encoding="utf-8")
         broken_secrets(secrets)
         clocks.tick(10)
         answer = client.get("/healthz")
-    assert answer.json == {"status": "degraded", "version": version}
+    assert answer.json == {"status": "degraded", "version": version, "tzdata": tzdata_version()}
     body = answer.get_data(as_text=True)
     assert leaks(body, str(schedule_file.parent), "timezone", "revoked", "secret_key", KEY, NEW_KEY) == []
     for reason in ("timezone:", "revoked:", "secret_key: not valid TOML at line 2, column"):

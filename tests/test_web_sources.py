@@ -52,6 +52,7 @@ from support import (
 import hmis_schedule
 from hmis_schedule import feed, private, state, web
 from hmis_schedule.files import builtin_text, load_schedule
+from hmis_schedule.zones import tzdata_version
 
 SCHEDULE = hmis_schedule.clackamas()
 
@@ -92,7 +93,7 @@ def test_the_app_serves_an_edited_file_without_a_restart(schedule_file: Path) ->
     )
     edited = load_schedule(schedule_file)
     requests(client, clock)
-    assert client.get("/healthz").json == {"status": "ok", "version": edited.version}
+    assert client.get("/healthz").json == {"status": "ok", "version": edited.version, "tzdata": tzdata_version()}
     after = client.get("/calendar.ics").data
     # Served with the record the server published on adopting the edit (only the changed events restamped).
     published = state.load_state(state.state_path(schedule_file)).published
@@ -129,13 +130,13 @@ def test_an_invalid_file_is_reported_by_healthz_and_never_served(
             health = client.get("/healthz")
             assert client.get("/calendar.ics").status_code == 200
         assert health.status_code == 200
-        assert health.json == {"status": "degraded", "version": good.version}  # the reason goes to the log
+        assert health.json == {"status": "degraded", "version": good.version, "tzdata": tzdata_version()}  # the reason goes to the log
         assert client.get("/api/next.json").json["version"] == good.version
     logged = [r.getMessage() for r in caplog.records if "still serving" in r.getMessage()]
     assert len(logged) == 1 and "timezone:" in logged[0] and str(schedule_file) in logged[0]
     write_atomically(schedule_file, named("Fixed"))
     requests(client, clock)
-    assert client.get("/healthz").json == {"status": "ok", "version": load_schedule(schedule_file).version}
+    assert client.get("/healthz").json == {"status": "ok", "version": load_schedule(schedule_file).version, "tzdata": tzdata_version()}
     assert client.get("/api/next.json").json["name"] == "Fixed"
 
 
@@ -243,7 +244,7 @@ def test_a_new_join_url_in_the_secrets_file_is_served_without_a_restart(
         response = client.get(url)
         health = client.get("/healthz").get_json()
     assert _join_urls(response.get_data()) == {new_join}  # the last good secrets stay in service
-    assert health == {"status": "degraded", "version": SCHEDULE.version}
+    assert health == {"status": "degraded", "version": SCHEDULE.version, "tzdata": tzdata_version()}
     assert f"{file}: teams_url: expected an https URL" in caplog.text  # the reason is logged, not shown
     assert MARKER not in json.dumps(health) and MARKER not in caplog.text and KEY not in caplog.text
 
@@ -381,7 +382,7 @@ def test_gunicorn_follows_the_file_under_load_without_an_error(served: Served) -
         write_atomically(path, named("Final version"))
         final = load_schedule(path).version
         until(
-            lambda: health(port) == {"status": "ok", "version": final},
+            lambda: health(port) == {"status": "ok", "version": final, "tzdata": tzdata_version()},
             "the final version served by both workers",
         )
         assert json.loads(get(port, "/api/next.json")[1])["name"] == "Final version"
@@ -390,14 +391,14 @@ def test_gunicorn_follows_the_file_under_load_without_an_error(served: Served) -
 
         def degraded() -> bool:
             answer = health(port)
-            return answer == {"status": "degraded", "version": final}  # the reason is in the log (checked below)
+            return answer == {"status": "degraded", "version": final, "tzdata": tzdata_version()}  # the reason is in the log (checked below)
 
         until(degraded, "degraded while the file is invalid")
         assert get(port, "/calendar.ics")[0] == 200
 
         path.write_text(named("Fixed"), encoding="utf-8")
         fixed = load_schedule(path).version
-        until(lambda: health(port) == {"status": "ok", "version": fixed}, "ok again once the file is fixed")
+        until(lambda: health(port) == {"status": "ok", "version": fixed, "tzdata": tzdata_version()}, "ok again once the file is fixed")
     finally:
         stop.set()
         for worker in workers:

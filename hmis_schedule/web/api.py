@@ -10,6 +10,7 @@ from hmis_schedule import Status
 from hmis_schedule.openapi import openapi_spec
 from hmis_schedule.record import schedule_info, session_record
 from hmis_schedule.session import local_datetime
+from hmis_schedule.zones import tzdata_version
 
 from . import params, public, sources
 from .cache import Rendered, render_cache, rendered
@@ -75,7 +76,7 @@ def api_next() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Liveness: ``ok``, or ``degraded`` while a followed file's latest version cannot be used, and the version served.
+    """Liveness: ``ok``, or ``degraded`` while a followed file's latest version cannot be used; the version served and its tz data.
 
     ``degraded`` too while what was published cannot be saved in the state
     file (it is served from memory). Public, so it says nothing more: no path, no parser message (which could
@@ -87,7 +88,11 @@ def healthz() -> Response:
     feeds = sources.private_feeds()
     errors = [reading.error, feeds.error if feeds is not None else None]  # every file looked at
     degraded = any(error is not None for error in errors)
-    data = {"status": "degraded" if degraded else "ok", "version": reading.value.schedule.version}
+    data = {
+        "status": "degraded" if degraded else "ok",
+        "version": reading.value.schedule.version,
+        "tzdata": tzdata_version(),
+    }
     return respond(rendered(json_body(data)), "application/json", cache=False)
 
 
