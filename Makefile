@@ -24,10 +24,12 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# pytest-xdist runs the suite on every core (-n auto): browser, subprocess and
-# Hypothesis tests are independent of one another.
+# pytest-xdist runs the suite on every core (-n auto); the tests marked
+# one_process (Schemathesis, which runs only one operation under xdist) then
+# run in one plain pytest process.
 test: lint
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto -m "not one_process"
+	$(BIN)/pytest -n 0 -m one_process
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/bench_sessions.py

@@ -282,9 +282,9 @@ def test_installed_command_serves_a_schedule_file_from_an_empty_folder(
     assert lines.count("BEGIN:VEVENT") > 1
     status, css = get(port, "/static/site.css")
     assert status == 200 and css.strip()
-    assert sorted(p.name for p in installed.folder.iterdir()) == ["another-county.toml"], (
-        "nothing written to cwd"
-    )
+    # the server writes only the schedule's state file (what it published, issue 12) and that file's lock
+    written = sorted(p.name for p in installed.folder.iterdir())
+    assert written == ["another-county.state.toml", "another-county.state.toml.lock", "another-county.toml"], written
 
 
 def test_installed_gunicorn_serves_a_private_link_and_keeps_its_token_out_of_the_access_log(

@@ -102,6 +102,11 @@ class ByteLRU(Generic[V]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def held(self) -> list[Hashable]:
+        """The keys held, least recently used first (a copy)."""
+        with self._lock:
+            return list(self._items)
+
     def get(self, key: Hashable) -> V | None:
         """The value kept for ``key`` (now the most recently used), or ``None``."""
         with self._lock:
