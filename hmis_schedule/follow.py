@@ -281,8 +281,12 @@ class FileFollower(Readable[T]):
         try:
             if not self._due():  # another thread has just looked
                 return
-            self._checked = self._monotonic()
-            self._look()
+            try:
+                self._look()
+            finally:
+                # only once the look is done: until then other threads find it due and wait for it
+                # (set before, a thread arriving mid-look served the old version)
+                self._checked = self._monotonic()
         except Exception:  # never let following a file break serving
             self._log.exception("%s %s: could not be checked", self._name, self.path)
         finally:

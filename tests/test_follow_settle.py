@@ -14,6 +14,7 @@ time in the future or a clock set back does not wedge following.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -260,3 +261,32 @@ def test_sources_pass_the_settle_time_on(tmp_path: Path, clocks: Clocks) -> None
     assert source.value == before
     clocks.tick(0.5)
     assert source.value.schedule.feed.past_days == 30
+
+
+def test_a_use_during_another_threads_look_waits_for_it_and_gets_the_new_version(tmp_path: Path) -> None:
+    """A thread arriving while another reads the changed file must not serve the old version (gthread workers)."""
+    path = tmp_path / "n.txt"
+    path.write_text("1", encoding="utf-8")
+    reading, release = threading.Event(), threading.Event()
+
+    def parse(raw: bytes) -> int:
+        if raw == b"2":
+            reading.set()
+            release.wait(30)
+        return int(raw)
+
+    clock = [0.0]
+    follower = FileFollower(path, parse, interval=1, settle=0, monotonic=lambda: clock[0])
+    path.write_text("2", encoding="utf-8")
+    clock[0] = 5.0  # the interval has passed
+    seen: dict[str, int] = {}
+    first = threading.Thread(target=lambda: seen.update(first=follower.value))
+    first.start()
+    assert reading.wait(30)  # the first thread is in the middle of its look
+    second = threading.Thread(target=lambda: seen.update(second=follower.value))
+    second.start()
+    second.join(timeout=0.5)  # with the old bookkeeping it answered at once, from the old version
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert seen == {"first": 2, "second": 2}
