@@ -43,7 +43,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -175,6 +175,33 @@ def read_ical(ics: bytes) -> list[Read]:
     ]
 
 
+def _from_record(e: Mapping[str, object]) -> Read:
+    """An event as a reader process gives it (times in ISO 8601 with their offsets)."""
+    return Read(
+        uid=str(e["uid"]),
+        start=datetime.fromisoformat(str(e["start"])),
+        end=datetime.fromisoformat(str(e["end"])),
+        status=str(e["status"]),
+        summary=str(e["summary"] or ""),
+        location=str(e["location"] or ""),
+        description=str(e["description"] or ""),
+    )
+
+
+def _end(process: subprocess.Popen[Any]) -> None:
+    """End a reader process (it exits when its input closes), bounded in time."""
+    if process.poll() is None:
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
 class IcalJs:
     """One ``node tests/js/read_ics.mjs`` process answering a JSON line per calendar."""
 
@@ -207,31 +234,11 @@ class IcalJs:
 
     def read(self, ics: bytes) -> list[Read]:
         """The events as ical.js reads them, placed by the calendar's own VTIMEZONE."""
-        return [
-            Read(
-                uid=str(e["uid"]),
-                start=datetime.fromisoformat(str(e["start"])),
-                end=datetime.fromisoformat(str(e["end"])),
-                status=str(e["status"]),
-                summary=str(e["summary"] or ""),
-                location=str(e["location"] or ""),
-                description=str(e["description"] or ""),
-            )
-            for e in self.events(ics)
-        ]
+        return [_from_record(e) for e in self.events(ics)]
 
     def close(self) -> None:
         """End the process (it exits when its input closes)."""
-        if self._process.poll() is None:
-            assert self._process.stdin is not None
-            self._process.stdin.close()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        _end(self._process)
 
 
 @functools.cache
@@ -318,31 +325,12 @@ class Libical:
         found = []
         for e in reply["events"]:
             assert e["note"] is None, f"libical cannot place {e['uid']}: {e['note']}"
-            found.append(
-                Read(
-                    uid=str(e["uid"]),
-                    start=datetime.fromisoformat(str(e["start"])),
-                    end=datetime.fromisoformat(str(e["end"])),
-                    status=str(e["status"]),
-                    summary=str(e["summary"] or ""),
-                    location=str(e["location"] or ""),
-                    description=str(e["description"] or ""),
-                )
-            )
+            found.append(_from_record(e))
         return found
 
     def close(self) -> None:
         """End the process (it exits when its input closes)."""
-        if self._process.poll() is None:
-            assert self._process.stdin is not None
-            self._process.stdin.close()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        _end(self._process)
 
 
 _LIBICAL_TRIMMED = re.compile(r"No value for (\S+) property")

@@ -16,11 +16,12 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from time import monotonic, sleep
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -318,10 +319,13 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(temp, path)
 
 
-# -- a real gunicorn ------------------------------------------------------------------------------
+# -- a real server on 127.0.0.1 -------------------------------------------------------------------
 
 INTERVAL = 0.05
 """Seconds between the server's looks at the file, so that versions a fifth of a second apart are read."""
+
+WEB_CONFIG = "python:hmis_schedule.web.gunicorn_config"
+"""The package's gunicorn settings, as ``hmis-schedule serve`` passes them."""
 
 
 def free_port() -> int:
@@ -330,10 +334,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def get(port: int, path: str) -> tuple[int, bytes]:
+def get(port: int, path: str, *, host: str | None = None) -> tuple[int, bytes]:
+    """One GET of ``path`` on a new connection (with ``host`` as the Host header if given): status and body."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={} if host is None else {"Host": host})
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -347,49 +352,103 @@ def health(port: int) -> dict[str, Any]:
     return answer
 
 
-class Served:
-    """A gunicorn serving server:app with gunicorn.conf.py, its logs in files."""
+def raw(port: int, request: bytes, timeout: float = 10) -> bytes:
+    """Send ``request`` as it is and read the whole answer (the request should ask to close)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(request)
+        chunks = []
+        deadline = monotonic() + timeout
+        while monotonic() < deadline:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
 
-    def __init__(self, folder: Path, **env: str) -> None:
-        self.folder = folder
-        self.schedule = folder / "schedule.toml"
-        self.schedule.write_text(builtin_text(), encoding="utf-8")
+
+def raw_get(port: int, target: str, *headers: str, host: str | None = "127.0.0.1") -> bytes:
+    """A raw HTTP/1.1 GET of ``target`` (sent as is) with ``headers`` (``Name: value``): the whole answer."""
+    lines = [f"GET {target} HTTP/1.1"]
+    if host is not None:
+        lines.append(f"Host: {host}")
+    lines += [*headers, "Connection: close", "", ""]
+    return raw(port, "\r\n".join(lines).encode("latin-1"))
+
+
+def status(answer: bytes) -> int:
+    """The status code of a raw answer (0 if there is none)."""
+    parts = answer.split(b" ", 2)
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+
+
+def server_env(**settings: str) -> dict[str, str]:
+    """This process's environment without any ``HMIS_*`` setting, with ``settings``."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("HMIS_")} | settings
+
+
+class Server:
+    """A server on 127.0.0.1 in a process group of its own, its logs in files in ``folder``; a context manager.
+
+    By default this checkout's gunicorn (``python -m gunicorn``) serving
+    ``app`` with ``config`` and ``workers`` workers from ``cwd``, its access
+    log, error log and output in :attr:`access_log`, :attr:`error_log` and
+    :attr:`output`, and ``extra`` options before the app; without its
+    control socket (gunicorn 25.1 and later: one per user, not to be
+    shared). Or ``argv`` as given, listening on ``port`` (the caller passes
+    any option its gunicorn needs). ``env`` is the whole environment
+    (default: :func:`server_env`). Standard output and error both go to
+    :attr:`output`.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        argv: Sequence[str | Path] | None = None,
+        port: int | None = None,
+        app: str = "server:app",
+        config: str = str(ROOT / "gunicorn.conf.py"),
+        workers: int = 2,
+        extra: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        cwd: Path = ROOT,
+        host: str | None = None,
+    ) -> None:
+        self.port = free_port() if port is None else port
+        self.host = host
+        """The Host header :meth:`wait_until_up` sends (default: ``127.0.0.1:<port>``)."""
         self.access_log = folder / "access.log"
         self.error_log = folder / "error.log"
-        self.stderr_file = folder / "stderr.txt"
-        self.port = free_port()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HMIS_")} | {
-            "HMIS_SCHEDULE": str(self.schedule),
-            "HMIS_SECRET_KEY": KEY,
-            "HMIS_TEAMS_URL": JOIN,
-            "HMIS_RELOAD_INTERVAL": str(INTERVAL),
-        } | env
-        argv = [
-            sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
-            "--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--chdir", str(ROOT),
-            "--access-logfile", str(self.access_log), "--error-logfile", str(self.error_log),
-        ]  # fmt: skip
-        if gunicorn.version_info >= (25, 1):  # its control socket is one per user: don't share it
-            argv.append("--no-control-socket")
-        self.stderr = self.stderr_file.open("wb")
-        self.process = subprocess.Popen(
-            [*argv, "server:app"], env=self.env, cwd=ROOT, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=self.stderr,
-        )  # fmt: skip
+        self.output = folder / "output.txt"
+        self.env = server_env() if env is None else dict(env)
+        if argv is None:
+            argv = [
+                sys.executable, "-m", "gunicorn", "--config", config,
+                "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--chdir", str(cwd),
+                "--access-logfile", str(self.access_log), "--error-logfile", str(self.error_log),
+                *extra, *(["--no-control-socket"] if gunicorn.version_info >= (25, 1) else []), app,
+            ]  # fmt: skip
+        with self.output.open("wb") as out:
+            self.process = subprocess.Popen(
+                [str(a) for a in argv], env=self.env, cwd=cwd, start_new_session=True,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
 
-    def wait_until_up(self) -> None:
-        deadline = monotonic() + 60
+    def wait_until_up(self, seconds: float = 60) -> None:
+        """Wait (bounded) until ``/healthz`` answers 200; fail with the logs if the process exits or it does not."""
+        deadline = monotonic() + seconds
         while monotonic() < deadline:
-            assert self.process.poll() is None, self.error_log.read_text(errors="replace")
+            assert self.process.poll() is None, f"the server exited:\n{self.logs()}"
             try:
-                if health(self.port)["status"] == "ok":
+                if get(self.port, "/healthz", host=self.host)[0] == 200:
                     return
-            except OSError:
-                sleep(0.1)
-        pytest.fail("gunicorn did not answer within 60 seconds")
+            except (OSError, http.client.HTTPException):
+                pass
+            sleep(0.1)
+        pytest.fail(f"no answer on /healthz within {seconds} seconds:\n{self.logs()}")
 
     def stop(self) -> None:
-        self.stderr.close()
+        """End the process group: SIGTERM, then SIGKILL after 30 s (bounded)."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -397,3 +456,44 @@ class Served:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=30)
+
+    def logs(self) -> str:
+        """Everything the server wrote: access log, error log, output."""
+        return "\n".join(
+            p.read_text(encoding="utf-8", errors="replace") if p.exists() else ""
+            for p in (self.access_log, self.error_log, self.output)
+        )
+
+    def access_lines(self) -> list[str]:
+        return self.access_log.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def __enter__(self) -> Self:
+        try:
+            self.wait_until_up()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Served(Server):
+    """gunicorn serving server:app with gunicorn.conf.py and two workers on ``folder``/schedule.toml (``text``).
+
+    Private feeds on (:data:`KEY`, :data:`JOIN`), looking at the files every
+    ``interval`` seconds (``None``: ``HMIS_RELOAD_INTERVAL`` unset); ``env``
+    adds or replaces settings.
+    """
+
+    def __init__(
+        self, folder: Path, text: str | None = None, *, interval: float | None = INTERVAL,
+        extra: Sequence[str] = (), **env: str,
+    ) -> None:  # fmt: skip
+        self.schedule = folder / "schedule.toml"
+        self.schedule.write_text(builtin_text() if text is None else text, encoding="utf-8")
+        settings = {"HMIS_SCHEDULE": str(self.schedule), "HMIS_SECRET_KEY": KEY, "HMIS_TEAMS_URL": JOIN}
+        if interval is not None:
+            settings["HMIS_RELOAD_INTERVAL"] = str(interval)
+        super().__init__(folder, extra=extra, env=server_env(**settings | env))

@@ -11,11 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time as clock_time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,7 +22,7 @@ from urllib.parse import urlsplit
 import icalendar
 import pytest
 from click.testing import CliRunner, Result
-from support import APP, BASE, FROZEN, KEY, MARKER, free_port
+from support import APP, BASE, FROZEN, KEY, MARKER, Server, free_port, get
 
 import hmis_schedule
 from hmis_schedule import Status, load_schedule, private, state
@@ -511,46 +508,24 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
 
 
 @pytest.fixture
-def served(schedule_file: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+def served(schedule_file: Path, tmp_path: Path) -> Iterator[Server]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HMIS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hmis_schedule.cli", "serve", "--port", str(port), "--workers", "1",
-         "--file", str(schedule_file)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True,
-    )
-    try:
-        yield port, process
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-        if process.stderr is not None:
-            process.stderr.close()
+    argv = [sys.executable, "-m", "hmis_schedule.cli", "serve", "--port", str(port), "--workers", "1",
+            "--file", str(schedule_file)]  # fmt: skip
+    with Server(tmp_path, argv=argv, port=port, cwd=Path.cwd()) as server:
+        yield server
 
 
-def test_serve_answers_healthz_on_loopback(served: tuple[int, subprocess.Popen[bytes]], schedule_file: Path) -> None:
-    port, process = served
-    deadline = clock_time.monotonic() + 60
-    answer: dict[str, Any] | None = None
-    while clock_time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-                assert response.status == 200
-                answer = json.load(response)
-                break
-        except OSError:
-            clock_time.sleep(0.2)
-    assert process.poll() is None, "the server stopped"
-    assert answer is not None, "no answer from /healthz within 60 seconds"
+def test_serve_answers_healthz_on_loopback(served: Server, schedule_file: Path) -> None:
+    status, body = get(served.port, "/healthz")
+    assert status == 200
+    answer = json.loads(body)
     assert answer["status"] == "ok"
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/calendar.ics", timeout=10) as response:
-        schedule = load_schedule(schedule_file)
-        feed = icalendar.Calendar.from_ical(response.read())
-        assert feed.walk("VEVENT")[0]["UID"].endswith("@" + schedule.uid_domain)
+    status, body = get(served.port, "/calendar.ics")
+    assert status == 200
+    schedule = load_schedule(schedule_file)
+    feed = icalendar.Calendar.from_ical(body)
+    assert feed.walk("VEVENT")[0]["UID"].endswith("@" + schedule.uid_domain)
 
 
 # -- private links: private-link, revoke and serve's secrets ---------------------------------------

@@ -34,10 +34,8 @@ import json
 import os
 import pwd
 import re
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -47,10 +45,10 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import gunicorn
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import WEB_CONFIG, Server, free_port, server_env
 
 from hmis_schedule import private
 from hmis_schedule.files import builtin_text
@@ -87,12 +85,6 @@ def fresh_source() -> str:
 
 
 # -- the deployment -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def substituted(text: str, *changes: tuple[str, str]) -> str:
@@ -162,32 +154,6 @@ class Deployment:
         return self.folder / "error.log"
 
 
-def wait_for(port: int, process: subprocess.Popen[bytes], log: Path, what: str) -> None:
-    """Wait (at most 60 s) until ``/healthz`` on ``port`` answers 200; fail with ``log`` if ``process`` exits."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"{what} exited:\n{log.read_text(errors='replace')}"
-        try:
-            if exchange(port, request_bytes("/healthz"), timeout=5).status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not answer within 60 seconds:\n{log.read_text(errors='replace')}")
-
-
-def stop(process: subprocess.Popen[bytes] | None) -> None:
-    """Stop a process started in a session of its own (with its children), bounded in time."""
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-
-
 @contextmanager
 def nginx(folder: Path, *, app_port: int) -> Iterator[int]:
     """The shipped configuration served by nginx (checked with ``nginx -t`` first) in front of ``app_port``."""
@@ -196,16 +162,8 @@ def nginx(folder: Path, *, app_port: int) -> Iterator[int]:
     argv = [str(NGINX), "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(config)]
     checked = subprocess.run([*argv, "-t"], capture_output=True, text=True, timeout=30, check=False)
     assert checked.returncode == 0, f"nginx -t refused deploy/nginx.conf:\n{checked.stderr}"
-    process = None
-    try:
-        process = subprocess.Popen(
-            [*argv, "-g", "daemon off;"], cwd=folder, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for(port, process, folder / "error.log", "nginx")
+    with Server(folder, argv=[*argv, "-g", "daemon off;"], port=port, cwd=folder, host=SERVER_NAME):
         yield port
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -213,32 +171,13 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     folder = tmp_path_factory.mktemp("nginx")
     schedule = folder / "schedule.toml"
     schedule.write_text(builtin_text(), encoding="utf-8")
-    app_port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HMIS_")} | {
-        "HMIS_SCHEDULE": str(schedule),
-        "HMIS_TRUST_PROXY": "1",
-        "HMIS_SECRET_KEY": KEY,
-        "HMIS_TEAMS_URL": JOIN,
-    }
-    argv = [
-        sys.executable, "-m", "gunicorn", "--config", "python:hmis_schedule.web.gunicorn_config",
-        "--bind", f"127.0.0.1:{app_port}", "--workers", "2",
-        "--error-logfile", str(folder / "gunicorn.log"),
-    ]  # fmt: skip
-    if gunicorn.version_info >= (25, 1):  # its control socket is one per user: don't share it
-        argv.append("--no-control-socket")
-    app = None
-    try:
-        app = subprocess.Popen(
-            [*argv, "hmis_schedule.web:app_from_environment()"], env=env, cwd=folder,
-            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for(app_port, app, folder / "gunicorn.log", "gunicorn")
-        with nginx(folder, app_port=app_port) as port:
-            token = private.issue_token(KEY, "nginx test", days=30, now=datetime.now(UTC))
-            yield Deployment(port=port, app_port=app_port, folder=folder, token=token)
-    finally:
-        stop(app)
+    app_folder = folder / "gunicorn"  # gunicorn's logs, apart from nginx's
+    app_folder.mkdir()
+    env = server_env(HMIS_SCHEDULE=str(schedule), HMIS_TRUST_PROXY="1", HMIS_SECRET_KEY=KEY, HMIS_TEAMS_URL=JOIN)
+    app = Server(app_folder, app="hmis_schedule.web:app_from_environment()", config=WEB_CONFIG, env=env, cwd=folder)
+    with app, nginx(folder, app_port=app.port) as port:
+        token = private.issue_token(KEY, "nginx test", days=30, now=datetime.now(UTC))
+        yield Deployment(port=port, app_port=app.port, folder=folder, token=token)
 
 
 # -- a client that sends exactly the bytes it is given ---------------------------------------------

@@ -26,8 +26,6 @@ import json
 import logging
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -37,10 +35,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import gunicorn
 import pytest
 from flask import Flask
-from support import FROZEN
+from support import FROZEN, Served, get, health, named
 
 import hmis_schedule
 from hmis_schedule import edit, private, state, web
@@ -51,14 +48,6 @@ ROOT = Path(__file__).resolve().parent.parent
 KEY = "follow-test-secret-key-0123456789-abcdefgh"
 NEW_KEY = "follow-test-NEW-secret-key-9876543210-zyxwvu"
 JOIN = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_FOLLOWMEETING%40thread.v2/0"
-ORIGINAL_NAME = 'name = { en = "Clackamas County HMIS new user training"'
-
-
-def named(name: str) -> str:
-    """The built-in schedule's text with another name (so another version)."""
-    text = builtin_text()
-    assert ORIGINAL_NAME in text
-    return text.replace(ORIGINAL_NAME, f'name = {{ en = "{name}"', 1)
 
 
 def broken_secrets(path: Path) -> None:
@@ -185,30 +174,6 @@ def test_a_bad_settle_time_is_refused_naming_it(value: str) -> None:
 # -- for real: gunicorn, two workers, the default settings ------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def get(port: int, path: str) -> tuple[int, bytes]:
-    """One request on a new connection."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def health(port: int) -> dict[str, Any]:
-    status, body = get(port, "/healthz")
-    assert status == 200
-    answer: dict[str, Any] = json.loads(body)
-    return answer
-
-
 def program(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hmis_schedule.cli", *args],
@@ -219,66 +184,21 @@ def program(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 PID = re.compile(r"^<(\d+)> ")
 
 
-class Gunicorn:
-    """gunicorn serving server:app with gunicorn.conf.py and two workers; access-log lines start with ``<pid>``."""
-
-    def __init__(self, folder: Path, schedule_text: str, **env: str) -> None:
-        self.schedule = folder / "schedule.toml"
-        self.schedule.write_text(schedule_text, encoding="utf-8")
-        self.access_log = folder / "access.log"
-        self.error_log = folder / "error.log"
-        self.port = free_port()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HMIS_")} | {
-            "HMIS_SCHEDULE": str(self.schedule), "HMIS_SECRET_KEY": KEY, "HMIS_TEAMS_URL": JOIN,
-        } | env  # fmt: skip
-        argv = [
-            sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
-            "--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--chdir", str(ROOT),
-            "--access-logfile", str(self.access_log), "--error-logfile", str(self.error_log),
-            "--access-logformat", '%(p)s %(s)s "%(r)s"',
-        ]  # fmt: skip
-        if gunicorn.version_info >= (25, 1):  # its control socket is one per user: don't share it
-            argv.append("--no-control-socket")
-        self.process = subprocess.Popen(
-            [*argv, "server:app"], env=self.env, cwd=ROOT, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-
-    def wait_until_up(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.error_log.read_text(errors="replace")
-            try:
-                if get(self.port, "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        pytest.fail("gunicorn did not answer within 60 seconds")
-
-    def access_lines(self) -> list[str]:
-        return self.access_log.read_text(encoding="utf-8", errors="replace").splitlines()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=30)
+def gunicorn(folder: Path, schedule_text: str, **env: str) -> Served:
+    """gunicorn serving server:app with gunicorn.conf.py, two workers and the default intervals; access-log lines start with ``<pid>``."""
+    return Served(
+        folder, schedule_text, interval=None, extra=["--access-logformat", '%(p)s %(s)s "%(r)s"'],
+        **{"HMIS_SECRET_KEY": KEY, "HMIS_TEAMS_URL": JOIN} | env,
+    )  # fmt: skip
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Gunicorn]:
-    server = Gunicorn(tmp_path, named("Old name"))
-    try:
-        server.wait_until_up()
+def served(tmp_path: Path) -> Iterator[Served]:
+    with gunicorn(tmp_path, named("Old name")) as server:
         yield server
-    finally:
-        server.stop()
 
 
-def on_both_workers(server: Gunicorn, path: str, rounds: int = 40) -> list[tuple[int, bytes]]:
+def on_both_workers(server: Served, path: str, rounds: int = 40) -> list[tuple[int, bytes]]:
     """Requests for ``path``, four at a time on new connections, until both workers have answered one (bounded)."""
     already = len(server.access_lines())
     answers: list[tuple[int, bytes]] = []
@@ -305,7 +225,7 @@ def on_both_workers(server: Gunicorn, path: str, rounds: int = 40) -> list[tuple
 
 
 @pytest.mark.slow
-def test_an_idle_server_answers_the_first_request_after_a_change_with_it(served: Gunicorn) -> None:
+def test_an_idle_server_answers_the_first_request_after_a_change_with_it(served: Served) -> None:
     port = served.port
     assert all(json.loads(body)["name"] == "Old name" for _, body in on_both_workers(served, "/api/next.json"))
     done = program("close", "2027-03-15", "--reason", "County floating holiday",
@@ -318,7 +238,7 @@ def test_an_idle_server_answers_the_first_request_after_a_change_with_it(served:
 
 
 @pytest.mark.slow
-def test_every_request_two_seconds_after_revoke_exits_is_refused_on_both_workers(served: Gunicorn) -> None:
+def test_every_request_two_seconds_after_revoke_exits_is_refused_on_both_workers(served: Served) -> None:
     port = served.port
     made = program("private-link", "--label", "Agency X - Alice",
                    "--base-url", f"http://127.0.0.1:{port}", env=served.env)  # fmt: skip
@@ -335,18 +255,14 @@ def test_every_request_two_seconds_after_revoke_exits_is_refused_on_both_workers
 
 
 @pytest.fixture
-def looking_often(tmp_path: Path) -> Iterator[Gunicorn]:
+def looking_often(tmp_path: Path) -> Iterator[Served]:
     """gunicorn looking at the file every 0.05 s: a prefix is read if anything but the settle time keeps it out."""
-    server = Gunicorn(tmp_path, named("Old name"), HMIS_RELOAD_INTERVAL="0.05")
-    try:
-        server.wait_until_up()
+    with gunicorn(tmp_path, named("Old name"), HMIS_RELOAD_INTERVAL="0.05") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.slow
-def test_a_slow_writer_is_never_served_half_written(looking_often: Gunicorn) -> None:
+def test_a_slow_writer_is_never_served_half_written(looking_often: Served) -> None:
     served = looking_often
     port = served.port
     old = health(port)["version"]
@@ -396,7 +312,7 @@ def test_a_slow_writer_is_never_served_half_written(looking_often: Gunicorn) -> 
 def test_a_syntax_error_beside_the_key_reaches_neither_healthz_nor_the_logs(tmp_path: Path) -> None:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'teams_url = "{JOIN}"\nsecret_key = "{KEY}"\n', encoding="utf-8")
-    server = Gunicorn(tmp_path, builtin_text(), HMIS_SECRET_KEY="", HMIS_TEAMS_URL="", HMIS_SECRETS_FILE=str(secrets))
+    server = gunicorn(tmp_path, builtin_text(), HMIS_SECRET_KEY="", HMIS_TEAMS_URL="", HMIS_SECRETS_FILE=str(secrets))
     try:
         server.wait_until_up()
         broken_secrets(secrets)

@@ -57,7 +57,7 @@ def test_gunicorn_stops_at_once_with_one_line_for_a_bad_schedule_file(tmp_path: 
         code = gunicorn_server.process.wait(timeout=60)
     finally:
         gunicorn_server.stop()
-    said = gunicorn_server.stderr_file.read_text(encoding="utf-8", errors="replace")
+    said = gunicorn_server.output.read_text(encoding="utf-8", errors="replace")
     assert code != 0
     assert said.startswith(f"hmis-schedule: cannot start: HMIS_SCHEDULE: {gunicorn_server.schedule}: ")
     assert "timezone:" in said and "Traceback" not in said

@@ -18,10 +18,9 @@ from urllib.parse import unquote
 
 import pytest
 from flask import Flask
-from gunicorn_server import get, raw, serving, status
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import BASE, FROZEN
+from support import BASE, FROZEN, WEB_CONFIG, Server, raw, raw_get, server_env, status
 
 from hmis_schedule import private, web
 
@@ -179,35 +178,36 @@ def test_a_malformed_host_gets_a_400_and_no_log_line(
 
 
 def test_gunicorn_answers_hostile_requests_without_a_5xx_or_a_traceback(tmp_path: Path) -> None:
-    with serving(tmp_path, HMIS_SECRET_KEY=KEY, HMIS_TEAMS_URL=JOIN) as server:
+    with Server(tmp_path, config=WEB_CONFIG, workers=1, env=server_env(HMIS_SECRET_KEY=KEY, HMIS_TEAMS_URL=JOIN)) as server:
         port = server.port
         for host in ["a" * 64 + ".example", "a/b", "x@y", ":99999", "", "[::1"]:
             for route in ["/", "/no-such-page", "/calendar.ics"]:
-                assert status(get(port, route, host=host)) == 400, (host, route)
+                assert status(raw_get(port, route, host=host)) == 400, (host, route)
         # HTTP/1.0 without a Host: links come from the server's own name, 127.0.0.1:port
         old = raw(port, b"GET /calendar.ics HTTP/1.0\r\n\r\n")
         assert status(old) == 200 and f"127.0.0.1:{port}".encode() in old
-        untrusted = get(port, "/", "X-Forwarded-Proto: https", "X-Forwarded-Ssl: on",
-                        "X-Forwarded-Prefix: //prefix-attacker.example", "X-Forwarded-Host: xfh-attacker.example")  # fmt: skip
+        untrusted = raw_get(port, "/", "X-Forwarded-Proto: https", "X-Forwarded-Ssl: on",
+                            "X-Forwarded-Prefix: //prefix-attacker.example", "X-Forwarded-Host: xfh-attacker.example")  # fmt: skip
         assert status(untrusted) == 200
         assert b"webcal://127.0.0.1" in untrusted and b"https://127.0.0.1" not in untrusted  # gunicorn believed none
         assert b"attacker" not in untrusted
         for headers in (["Accept-Language: *;q=x,,"], ["If-None-Match: \x85\xff"], ["Range: bytes=9-1"],
                         ["If-Modified-Since: \xe9t\xe9"], ["If-Match: *"], ["Host: b.example", "Host: c.example"]):  # fmt: skip
-            assert status(get(port, "/calendar.ics", *headers)) < 500, headers
+            assert status(raw_get(port, "/calendar.ics", *headers)) < 500, headers
     logs = server.logs()
     assert "Traceback" not in logs and "[ERROR]" not in logs, logs[-3000:]
 
 
 def test_gunicorn_behind_a_trusted_proxy_believes_only_a_valid_scheme_and_host(tmp_path: Path) -> None:
-    with serving(tmp_path, HMIS_SECRET_KEY=KEY, HMIS_TEAMS_URL=JOIN, HMIS_TRUST_PROXY="1") as server:
+    env = server_env(HMIS_SECRET_KEY=KEY, HMIS_TEAMS_URL=JOIN, HMIS_TRUST_PROXY="1")
+    with Server(tmp_path, config=WEB_CONFIG, workers=1, env=env) as server:
         port = server.port
-        good = get(port, "/", "X-Forwarded-Proto: https", "X-Forwarded-Host: hmis.example.org",
-                   "X-Forwarded-Prefix: //prefix-attacker.example", "X-Forwarded-Port: 666")  # fmt: skip
+        good = raw_get(port, "/", "X-Forwarded-Proto: https", "X-Forwarded-Host: hmis.example.org",
+                       "X-Forwarded-Prefix: //prefix-attacker.example", "X-Forwarded-Port: 666")  # fmt: skip
         assert status(good) == 200
         assert b"https://hmis.example.org/calendar/online.ics" in good
         assert b"attacker" not in good and b":666" not in good
         assert b"Vary: Host, X-Forwarded-Host, X-Forwarded-Proto, Accept-Language" in good
-        assert status(get(port, "/calendar.ics", "X-Forwarded-Proto: javascript")) == 400
-        assert status(get(port, "/", "X-Forwarded-Host: a/b")) == 400
+        assert status(raw_get(port, "/calendar.ics", "X-Forwarded-Proto: javascript")) == 400
+        assert status(raw_get(port, "/", "X-Forwarded-Host: a/b")) == 400
     assert "Traceback" not in server.logs()

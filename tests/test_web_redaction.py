@@ -19,10 +19,9 @@ from urllib.parse import unquote
 
 import pytest
 from flask import Flask
-from gunicorn_server import get, serving, status
 from hypothesis import given
 from hypothesis import strategies as st
-from support import BASE, FROZEN
+from support import BASE, FROZEN, WEB_CONFIG, Server, raw_get, server_env, status
 
 from hmis_schedule import feed, private, web
 from hmis_schedule.redact import RedactFilter, redact
@@ -202,8 +201,9 @@ def test_gunicorn_logs_no_token_in_any_spelling_nor_a_traceback_per_failure(tmp_
         f"/private/{encoded}/calendar.ics": encoded,
         **{f"/{spell(rng, 'private')}/{s}/calendar.ics": s for s in spelled},
     }  # fmt: skip
-    with serving(tmp_path, "broken_feed_app:app", HMIS_SECRET_KEY=KEY, HMIS_TEAMS_URL=JOIN) as server:
-        answers = {target: status(get(server.port, target)) for target in targets}
+    env = server_env(HMIS_SECRET_KEY=KEY, HMIS_TEAMS_URL=JOIN, PYTHONPATH=str(ROOT / "tests"))
+    with Server(tmp_path, app="broken_feed_app:app", config=WEB_CONFIG, workers=1, env=env) as server:
+        answers = {target: status(raw_get(server.port, target)) for target in targets}
         assert answers[f"/%70rivate/{token}/calendar.ics"] == 200  # served, so logged by gunicorn
         assert answers[f"/private/{encoded}/calendar.ics"] == 200
         assert answers[f"/private/{token}/calendar.ics?lang=es"] == 500  # failed, so logged by the app

@@ -296,12 +296,8 @@ def until(check: Callable[[], bool], what: str, seconds: float = 30, in_a_row: i
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    gunicorn_server = Served(tmp_path)
-    try:
-        gunicorn_server.wait_until_up()
+    with Served(tmp_path) as gunicorn_server:
         yield gunicorn_server
-    finally:
-        gunicorn_server.stop()
 
 
 def program(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -16,23 +16,20 @@ runs in CI (``CI`` set) and is skipped elsewhere.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
-import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import free_port
+from support import Server, free_port, get
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "another-county.toml"
@@ -187,49 +184,9 @@ def installed(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Install
     )
 
 
-def get(port: int, path: str) -> tuple[int, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        connection.close()
-
-
-class Server:
-    """A server process in its own process group, its output in a file; ``stop`` ends the whole group."""
-
-    def __init__(self, argv: list[str | Path], *, cwd: Path, env: dict[str, str], output: Path) -> None:
-        self.output = output
-        with output.open("wb") as out:
-            self.process = subprocess.Popen(
-                [str(a) for a in argv], cwd=cwd, env=env, start_new_session=True,
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-
-    def wait_until_up(self, port: int, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.output.read_text(errors="replace")
-            try:
-                if get(port, "/healthz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        pytest.fail(
-            f"no answer on /healthz within {seconds} seconds:\n{self.output.read_text(errors='replace')}"
-        )
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=30)
+def get_text(port: int, path: str) -> tuple[int, str]:
+    status, body = get(port, path)
+    return status, body.decode()
 
 
 @pytest.fixture
@@ -254,33 +211,33 @@ def test_installed_command_serves_a_schedule_file_from_an_empty_folder(
         installed.bin / "hmis-schedule", "serve", "--file", installed.schedule,
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
     ]  # fmt: skip
-    server = Server(argv, cwd=installed.folder, env=env, output=tmp_path / "serve.txt")
+    server = Server(tmp_path, argv=argv, port=port, cwd=installed.folder, env=env)
     servers.append(server)
-    server.wait_until_up(port)
+    server.wait_until_up()
 
-    status, body = get(port, "/healthz")
+    status, body = get_text(port, "/healthz")
     assert status == 200 and json.loads(body)["status"] == "ok", body
-    status, body = get(port, "/api/next.json")
+    status, body = get_text(port, "/api/next.json")
     assert status == 200, body
     answer = json.loads(body)
     assert answer["schedule"] == "juniper-hmis" and answer["timezone"] == "America/Denver"
     assert answer["name"] == "Juniper County HMIS new user training"
     assert answer["session"]["uid"].endswith(f"@{UID_DOMAIN}")
     next_start = f'datetime="{answer["session"]["start"]}"'
-    status, page = get(port, "/")
+    status, page = get_text(port, "/")
     assert status == 200 and "Juniper County" in page and "Clackamas" not in page
     assert next_start in page and answer["session"]["uid"] in page
     assert "/static/site.css" in page
-    status, embed = get(port, "/embed")
+    status, embed = get_text(port, "/embed")
     assert status == 200 and next_start in embed and "Clackamas" not in embed
-    status, feed = get(port, "/calendar.ics")
+    status, feed = get_text(port, "/calendar.ics")
     lines = feed.replace("\r\n ", "").splitlines()  # unfolded
     assert status == 200 and lines[0] == "BEGIN:VCALENDAR"
     uids = [line.removeprefix("UID:") for line in lines if line.startswith("UID:")]
     assert f"UID:{answer['session']['uid']}" in lines
     assert uids and all(uid.endswith(f"@{UID_DOMAIN}") for uid in uids)
     assert lines.count("BEGIN:VEVENT") > 1
-    status, css = get(port, "/static/site.css")
+    status, css = get_text(port, "/static/site.css")
     assert status == 200 and css.strip()
     # the server writes only the schedule's state file (what it published, issue 12) and that file's lock
     written = sorted(p.name for p in installed.folder.iterdir())
@@ -294,15 +251,15 @@ def test_installed_gunicorn_serves_a_private_link_and_keeps_its_token_out_of_the
     env = installed.env | {
         "HMIS_SCHEDULE": str(installed.schedule), "HMIS_SECRET_KEY": KEY, "HMIS_TEAMS_URL": JOIN,
     }  # fmt: skip
-    access_log = tmp_path / "access.log"
+    access_log = tmp_path / "access.log"  # the Server's access_log
     argv: list[str | Path] = [
         installed.bin / "gunicorn", "--config", "python:hmis_schedule.web.gunicorn_config",
         "--access-logfile", access_log, "--bind", f"127.0.0.1:{port}", "--workers", "1",
         *installed.control_socket_option, "hmis_schedule.web:app_from_environment()",
     ]  # fmt: skip
-    server = Server(argv, cwd=installed.folder, env=env, output=tmp_path / "gunicorn.txt")
+    server = Server(tmp_path, argv=argv, port=port, cwd=installed.folder, env=env)
     servers.append(server)
-    server.wait_until_up(port)
+    server.wait_until_up()
 
     made = subprocess.run(
         [str(installed.bin / "hmis-schedule"), "private-link", "--label", "wheel test",
@@ -313,7 +270,7 @@ def test_installed_gunicorn_serves_a_private_link_and_keeps_its_token_out_of_the
     path = made.stdout.strip().removeprefix(f"http://127.0.0.1:{port}")
     assert path.startswith("/private/"), made.stdout
     token = path.split("/")[2]
-    status, feed = get(port, path)
+    status, feed = get_text(port, path)
     assert status == 200 and "BEGIN:VEVENT" in feed and UID_DOMAIN in feed
 
     server.stop()  # the access log is complete once gunicorn has stopped
