@@ -39,7 +39,8 @@ from datetime import date
 import icalendar
 
 import hmis_schedule
-from hmis_schedule.feed import feed_calendar, feed_window, render_feed, to_ics
+from hmis_schedule.feed import feed_calendar, render_feed, to_ics
+from hmis_schedule.window import feed_window
 
 TODAY = date(2026, 11, 23)
 FEEDS: dict[str, dict[str, date | None]] = {

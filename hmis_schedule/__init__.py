@@ -28,12 +28,13 @@ from .changes import Change, ExtraSession
 from .closures import Closure, HolidayCalendar
 from .errors import Problem, ScheduleError, SessionNotFoundError, WindowError
 from .facts import LANGUAGES, Contact, Crisis, Onboarding, Text
-from .feed import Window, feed_window, render_feed, render_session, session_summary
+from .feed import render_feed, render_session, session_summary
 from .files import SCHEMA_VERSION, clackamas, from_toml, load_schedule, to_toml
 from .record import schedule_info, session_record
 from .rules import LAST, ORDINALS, Modality, Slot, Weekday, nth_weekday
 from .schedule import FeedSettings, Schedule
 from .session import Session, Status
+from .window import Window, feed_window
 
 __all__ = [
     "LANGUAGES",

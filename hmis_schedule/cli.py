@@ -47,7 +47,7 @@ from . import edit as editing
 from .addresses import private_path
 from .errors import ScheduleError, WindowError
 from .facts import LANGUAGES
-from .feed import add_months, feed_window, render_feed
+from .feed import render_feed
 from .files import builtin_text, clackamas, load_schedule
 from .i18n import translations
 from .private import (
@@ -65,6 +65,7 @@ from .schedule import Schedule
 from .session import Session
 from .state import STATE_FILE_ENV, load_state, publish, published_for, revoke, state_path
 from .text import long_date, session_location, session_reason, session_summary
+from .window import add_months, feed_window
 
 __all__ = ["FILE_ENV", "READ_ONLY", "cli", "gunicorn_argv", "main"]
 

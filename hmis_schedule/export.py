@@ -35,10 +35,11 @@ from pathlib import Path
 from .addresses import FEED_FILES, page_url, session_file
 from .errors import ScheduleError
 from .facts import LANGUAGES
-from .feed import feed_window, render_feed, render_session
+from .feed import render_feed, render_session
 from .published import Published
 from .record import session_record
 from .schedule import Schedule
+from .window import feed_window
 from .writer import write_atomic
 
 __all__ = ["export"]

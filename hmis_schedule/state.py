@@ -50,13 +50,13 @@ import tomlkit.exceptions
 
 from . import writer
 from .errors import Problem, ScheduleError, SessionNotFoundError, one_line
-from .feed import add_months, feed_window
 from .files import decode_text, read_text
 from .private import Grant, check_label
 from .published import Entry, Published, record
 from .schedule import Schedule
 from .session import Session, parse_uid
 from .values import aware_datetime
+from .window import add_months, feed_window
 
 __all__ = [
     "STATE_FILE_ENV",

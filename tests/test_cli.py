@@ -28,11 +28,12 @@ import hmis_schedule
 from hmis_schedule import Status, load_schedule, private, state
 from hmis_schedule import cli as cli_module
 from hmis_schedule.cli import READ_ONLY, cli, gunicorn_argv
-from hmis_schedule.feed import feed_window, render_feed
+from hmis_schedule.feed import render_feed
 from hmis_schedule.files import builtin_text
 from hmis_schedule.record import session_record
 from hmis_schedule.session import session_uid
 from hmis_schedule.text import long_date, session_summary
+from hmis_schedule.window import feed_window
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)

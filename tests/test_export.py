@@ -14,8 +14,9 @@ from support import BASE
 from hmis_schedule import Schedule, ScheduleError
 from hmis_schedule.addresses import FEED_FILES, FeedFilter, feed_path, session_path
 from hmis_schedule.export import export
-from hmis_schedule.feed import feed_window, render_feed, render_session
+from hmis_schedule.feed import render_feed, render_session
 from hmis_schedule.record import session_record
+from hmis_schedule.window import feed_window
 
 TODAY = date(2026, 11, 23)
 

@@ -36,19 +36,10 @@ from hmis_schedule import (
     WindowError,
 )
 from hmis_schedule.addresses import FeedFilter, feed_filter, feed_path, session_path
-from hmis_schedule.feed import (
-    PRODID,
-    Window,
-    add_months,
-    clean_text,
-    feed_window,
-    fold_line,
-    render_feed,
-    render_session,
-    session_summary,
-)
+from hmis_schedule.feed import PRODID, clean_text, fold_line, render_feed, render_session, session_summary
 from hmis_schedule.i18n import LOCALE_DIR
 from hmis_schedule.text import HOLIDAY_NAMES, holiday_name
+from hmis_schedule.window import Window, add_months, feed_window
 
 TODAY = date(2026, 11, 23)
 ROOT = Path(__file__).parent.parent
@@ -419,7 +410,8 @@ def test_the_feed_is_the_same_in_another_process(clackamas: Schedule) -> None:
     """No hash seed, clock or random number reaches the bytes."""
     script = (
         "import sys, datetime, hmis_schedule\n"
-        "from hmis_schedule.feed import feed_window, render_feed\n"
+        "from hmis_schedule.feed import render_feed\n"
+        "from hmis_schedule.window import feed_window\n"
         "s = hmis_schedule.clackamas()\n"
         "sys.stdout.buffer.write(render_feed(s, feed_window(s, datetime.date(2026, 11, 23)), lang='es'))\n"
     )

@@ -26,9 +26,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hmis_schedule import Contact, Modality, Schedule, ScheduleError, Slot, Text, Weekday, from_toml
-from hmis_schedule.feed import feed_window, organizer, render_feed, render_session
+from hmis_schedule.feed import organizer, render_feed, render_session
 from hmis_schedule.files import builtin_text
 from hmis_schedule.values import hostname, web_url
+from hmis_schedule.window import feed_window
 
 TODAY = date(2026, 11, 23)
 

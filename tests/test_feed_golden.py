@@ -22,7 +22,8 @@ from support import BASE
 
 import hmis_schedule
 from hmis_schedule import Change, Schedule
-from hmis_schedule.feed import feed_window, render_feed, render_session
+from hmis_schedule.feed import render_feed, render_session
+from hmis_schedule.window import feed_window
 from hmis_schedule.zones import tzdata_version
 
 TODAY = date(2026, 11, 23)

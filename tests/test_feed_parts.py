@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from schedule_strategies import EDGE_ZONES, days, schedules
 
 from hmis_schedule import Schedule, clackamas
-from hmis_schedule.feed import Window, feed_calendar, render_feed, to_ics
+from hmis_schedule.feed import feed_calendar, render_feed, to_ics
+from hmis_schedule.window import Window
 
 LANGS = st.sampled_from(["en", "es"])
 FILTERS = st.sampled_from(["all", "online", "in_person"])

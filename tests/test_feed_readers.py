@@ -33,8 +33,9 @@ from support import BASE
 
 import hmis_schedule
 from hmis_schedule.addresses import FeedFilter, page_url
-from hmis_schedule.feed import clean_text, feed_window, render_feed
+from hmis_schedule.feed import clean_text, render_feed
 from hmis_schedule.text import session_description, session_location, session_summary
+from hmis_schedule.window import feed_window
 
 TODAY = date(2026, 11, 23)
 

@@ -34,8 +34,9 @@ from support import BASE
 import hmis_schedule
 from hmis_schedule import ExtraSession, Modality, Schedule, Slot, Text, Weekday
 from hmis_schedule.addresses import FeedFilter
-from hmis_schedule.feed import feed_window, render_feed, render_session
+from hmis_schedule.feed import render_feed, render_session
 from hmis_schedule.vtimezone import transitions
+from hmis_schedule.window import feed_window
 
 TODAY = date(2026, 11, 23)
 JOIN = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_test%40thread.v2/0?context=%7b%7d"

@@ -20,6 +20,7 @@ from support import FROZEN, JOIN, KEY, MARKER, OTHER_KEY, private_app
 
 import hmis_schedule
 from hmis_schedule import feed, private, web
+from hmis_schedule.window import feed_window
 
 SCHEDULE = hmis_schedule.clackamas()
 
@@ -122,6 +123,6 @@ def test_a_bad_join_url_is_refused_without_showing_it(url: str, tmp_path: Path) 
 def test_the_feed_refuses_a_join_url_that_is_not_https() -> None:
     with pytest.raises(hmis_schedule.ScheduleError) as caught:
         feed.render_feed(
-            SCHEDULE, feed.feed_window(SCHEDULE, date(2026, 12, 1)), join_url="http://teams.example.org/x"
+            SCHEDULE, feed_window(SCHEDULE, date(2026, 12, 1)), join_url="http://teams.example.org/x"
         )
     assert caught.value.field == "join_url"

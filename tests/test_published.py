@@ -20,6 +20,7 @@ from hmis_schedule import Schedule, feed, state
 from hmis_schedule.errors import ScheduleError
 from hmis_schedule.files import builtin_text, from_toml
 from hmis_schedule.published import Entry, Published, digest, record
+from hmis_schedule.window import feed_window
 
 T0 = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
 T1 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -54,7 +55,7 @@ def prop(ics: bytes, uid: str, name: str) -> str:
 
 
 def default_feed(schedule: Schedule, record_: Published | None) -> bytes:
-    return feed.render_feed(schedule, feed.feed_window(schedule, date(2026, 12, 3)), published=record_)
+    return feed.render_feed(schedule, feed_window(schedule, date(2026, 12, 3)), published=record_)
 
 
 # -- the pure step ----------------------------------------------------------------
@@ -267,7 +268,7 @@ def test_the_calendar_is_modified_when_its_latest_event_was(clackamas: Schedule)
     after = state.published_for(worked, before, now=T1)
     ics = default_feed(worked, after)
     assert b"LAST-MODIFIED:20261202T090000Z\r\n" in ics.split(b"BEGIN:VTIMEZONE")[0]
-    online = feed.render_feed(worked, feed.feed_window(worked, date(2026, 12, 3)), filter="in_person", published=after)
+    online = feed.render_feed(worked, feed_window(worked, date(2026, 12, 3)), filter="in_person", published=after)
     assert b"LAST-MODIFIED:20261101T000000Z\r\n" in online.split(b"BEGIN:VTIMEZONE")[0]  # Memorial Day is online
 
 

@@ -34,8 +34,9 @@ from schemathesis.checks import positive_data_acceptance
 from support import FROZEN
 
 import hmis_schedule
-from hmis_schedule import feed, web
+from hmis_schedule import web
 from hmis_schedule.openapi import openapi_spec
+from hmis_schedule.window import feed_window
 
 SCHEDULE = hmis_schedule.clackamas()
 EXAMPLES = int(os.environ.get("HMIS_FUZZ_EXAMPLES") or (150 if os.environ.get("CI") else 30))
@@ -68,7 +69,7 @@ def _window_refused_by_library(query: dict[str, object]) -> bool:
         return True
     end = None if last is None else last + timedelta(days=1)
     try:
-        feed.feed_window(SCHEDULE, FROZEN.date(), first, end)
+        feed_window(SCHEDULE, FROZEN.date(), first, end)
     except hmis_schedule.WindowError:
         return True
     return False

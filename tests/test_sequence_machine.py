@@ -33,8 +33,9 @@ from hypothesis.stateful import RuleBasedStateMachine, rule
 import hmis_schedule.closures
 from hmis_schedule import ScheduleError, clackamas, load_schedule, state
 from hmis_schedule import edit as editing
-from hmis_schedule.feed import feed_window, render_feed
+from hmis_schedule.feed import render_feed
 from hmis_schedule.files import builtin_text, from_toml
+from hmis_schedule.window import feed_window
 
 TODAY = date(2027, 1, 1)
 FIRST, END = date(2027, 1, 1), date(2027, 5, 1)

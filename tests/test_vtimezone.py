@@ -27,8 +27,9 @@ from ical.timezone import IcsTimezoneInfo
 
 import hmis_schedule
 from hmis_schedule import Modality, Schedule, Slot, Text, Weekday
-from hmis_schedule.feed import feed_window, render_feed
+from hmis_schedule.feed import render_feed
 from hmis_schedule.vtimezone import transitions, vtimezone, zone_rules
+from hmis_schedule.window import feed_window
 from hmis_schedule.zones import zone_named, zone_names
 
 DST_ZONES = ("America/Los_Angeles", "Europe/London", "Australia/Sydney", "Pacific/Auckland", "Australia/Lord_Howe")

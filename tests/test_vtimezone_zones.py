@@ -43,8 +43,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import hmis_schedule
-from hmis_schedule.feed import feed_window
 from hmis_schedule.vtimezone import zone_rules
+from hmis_schedule.window import feed_window
 from hmis_schedule.zones import zone_named, zone_names
 
 ALL_ZONES = sorted(zone_names())

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from support import BASE, FROZEN, SPEC, ZONE
 
 import hmis_schedule
-from hmis_schedule import feed
 from hmis_schedule.feed import render_session
 from hmis_schedule.record import session_record
+from hmis_schedule.window import feed_window
 from hmis_schedule.zones import tzdata_version
 
 SCHEDULE = hmis_schedule.clackamas()
@@ -128,7 +128,7 @@ def test_sessions_json_is_the_librarys_sessions(
 
 def test_sessions_json_default_window_is_the_feeds(client: FlaskClient) -> None:
     data = client.get("/api/sessions.json").json
-    window = feed.feed_window(SCHEDULE, FROZEN.date())
+    window = feed_window(SCHEDULE, FROZEN.date())
     start, end = window.start, window.end
     assert data["window"] == {"start": start.isoformat(), "end": end.isoformat()}
     assert [s["uid"] for s in data["sessions"]] == [s.uid for s in SCHEDULE.sessions_between(start, end)]
@@ -225,7 +225,7 @@ def test_windows_up_to_the_limit_are_served_and_longer_ones_refused(app: Flask, 
     end = start + timedelta(days=days)
     response = app.test_client().get(f"/api/sessions.json?from={start}&to={end}")
     try:
-        window = feed.feed_window(SCHEDULE, FROZEN.date(), start, end + timedelta(days=1))
+        window = feed_window(SCHEDULE, FROZEN.date(), start, end + timedelta(days=1))
         first, last = window.start, window.end
     except hmis_schedule.WindowError:
         assert response.status_code == 400

@@ -28,6 +28,7 @@ import hmis_schedule
 from hmis_schedule import feed, web
 from hmis_schedule.web.cache import ENTRY_BYTES, ByteLRU, Rendered, key_bytes, rendered
 from hmis_schedule.web.settings import DEFAULT_CACHE_BYTES, ConfigError, load_settings
+from hmis_schedule.window import feed_window
 
 SCHEDULE = hmis_schedule.clackamas()
 
@@ -68,7 +69,7 @@ def test_a_new_day_renders_the_feed_for_that_day(days: int) -> None:
     assert app.extensions["hmis_cache"].renders == 2
     assert second.last_modified > first.last_modified  # type: ignore[operator]
     assert second.data == feed.render_feed(
-        SCHEDULE, feed.feed_window(SCHEDULE, now[0].date()), base_url="http://localhost"
+        SCHEDULE, feed_window(SCHEDULE, now[0].date()), base_url="http://localhost"
     )
     # the ETag follows the bytes: the same window content keeps it, a shifted one changes it
     assert (second.headers["ETag"] == first.headers["ETag"]) == (second.data == first.data)

@@ -41,6 +41,7 @@ import hmis_schedule
 from hmis_schedule import Modality, feed, private, state
 from hmis_schedule.openapi import openapi_spec
 from hmis_schedule.web.feeds import FEEDS
+from hmis_schedule.window import feed_window
 
 SCHEDULE = hmis_schedule.clackamas()
 ONLINE_UID = f"first-monday-20261207@{SCHEDULE.uid_domain}"
@@ -56,7 +57,7 @@ OFF = private_app(HMIS_SECRET_KEY="", HMIS_TEAMS_URL="")
 def test_feed_is_the_library_rendering_for_today(local_client: FlaskClient, url: str, lang: str) -> None:
     response = local_client.get(f"{url}?lang={lang}")
     expected = feed.render_feed(
-        SCHEDULE, feed.feed_window(SCHEDULE, FROZEN.date()), lang=lang, filter=FEEDS[url], base_url="http://localhost"
+        SCHEDULE, feed_window(SCHEDULE, FROZEN.date()), lang=lang, filter=FEEDS[url], base_url="http://localhost"
     )
     assert response.data == expected
     assert response.headers["Content-Disposition"].startswith("inline; filename=")
@@ -67,7 +68,7 @@ def test_feed_window_parameters_are_inclusive_dates(local_client: FlaskClient) -
     response = local_client.get("/calendar.ics?from=2026-09-01&to=2026-09-14")
     expected = feed.render_feed(
         SCHEDULE,
-        feed.feed_window(SCHEDULE, FROZEN.date(), date(2026, 9, 1), date(2026, 9, 15)),
+        feed_window(SCHEDULE, FROZEN.date(), date(2026, 9, 1), date(2026, 9, 15)),
         base_url="http://localhost",
     )
     assert response.data == expected
@@ -114,18 +115,18 @@ def test_a_valid_link_gets_the_librarys_private_feed(name: str, kind: str, lang:
     assert response.status_code == 200
     assert response.content_type == "text/calendar; charset=utf-8"
     expected = feed.render_feed(
-        SCHEDULE, feed.feed_window(SCHEDULE, FROZEN.date()), lang=lang, filter=kind, base_url=BASE, join_url=JOIN
+        SCHEDULE, feed_window(SCHEDULE, FROZEN.date()), lang=lang, filter=kind, base_url=BASE, join_url=JOIN
     )
     assert response.data == expected
     assert response.data != feed.render_feed(
-        SCHEDULE, feed.feed_window(SCHEDULE, FROZEN.date()), lang=lang, filter=kind, base_url=BASE
+        SCHEDULE, feed_window(SCHEDULE, FROZEN.date()), lang=lang, filter=kind, base_url=BASE
     )
 
 
 def test_online_sessions_carry_the_join_url_in_url_description_and_conference() -> None:
     body = APP.test_client().get(f"/private/{TOKEN}/calendar.ics").data
     events = icalendar.Calendar.from_ical(body).events
-    window = feed.feed_window(SCHEDULE, FROZEN.date())
+    window = feed_window(SCHEDULE, FROZEN.date())
     start, end = window.start, window.end
     sessions = {s.uid: s for s in SCHEDULE.sessions_between(start, end)}
     assert {str(e["UID"]) for e in events} == set(sessions)

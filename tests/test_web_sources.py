@@ -50,8 +50,9 @@ from support import (
 )
 
 import hmis_schedule
-from hmis_schedule import feed, private, state, web
+from hmis_schedule import edit, feed, private, state, web
 from hmis_schedule.files import builtin_text, load_schedule
+from hmis_schedule.window import feed_window
 from hmis_schedule.zones import tzdata_version
 
 SCHEDULE = hmis_schedule.clackamas()
@@ -84,8 +85,8 @@ def test_the_app_serves_an_edited_file_without_a_restart(schedule_file: Path) ->
     client = make_app(schedule_file, clock).test_client()
     before = client.get("/calendar.ics").data  # rendered and cached
     loaded = load_schedule(schedule_file)
-    assert before == feed.render_feed(loaded, feed.feed_window(loaded, FROZEN.date()), base_url="http://localhost")
-    hmis_schedule.edit.close(
+    assert before == feed.render_feed(loaded, feed_window(loaded, FROZEN.date()), base_url="http://localhost")
+    edit.close(
         schedule_file,
         date(2027, 3, 15),
         reason="County floating holiday",
@@ -97,7 +98,7 @@ def test_the_app_serves_an_edited_file_without_a_restart(schedule_file: Path) ->
     after = client.get("/calendar.ics").data
     # Served with the record the server published on adopting the edit (only the changed events restamped).
     published = state.load_state(state.state_path(schedule_file)).published
-    window = feed.feed_window(edited, FROZEN.date())
+    window = feed_window(edited, FROZEN.date())
     assert after == feed.render_feed(edited, window, base_url="http://localhost", published=published)
     assert after != before and b"County floating holiday" in after
     assert client.get("/api/sessions.json").json["version"] == edited.version

@@ -25,7 +25,8 @@ from flask.testing import FlaskClient
 
 import hmis_schedule
 from hmis_schedule import ScheduleError
-from hmis_schedule.feed import feed_window, render_feed, render_session
+from hmis_schedule.feed import render_feed, render_session
+from hmis_schedule.window import feed_window
 from hmis_schedule.zones import tzdata_version, zone_named, zone_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,8 @@ _IN_A_FAKE_SYSTEM = """
 import json, zoneinfo
 from datetime import date, datetime, UTC
 import hmis_schedule
-from hmis_schedule.feed import feed_window, render_feed
+from hmis_schedule.feed import render_feed
+from hmis_schedule.window import feed_window
 from hmis_schedule.zones import zone_named
 
 july = datetime(2026, 7, 1, 19, tzinfo=UTC)
