@@ -133,8 +133,8 @@ class Publishing(Readable[Loaded]):
     The first value is published on construction. Afterwards, on each
     :meth:`reading`: a new schedule value is published (written); a new
     state value, or a record not saved yet, is recorded again (written only
-    if the record was not saved). One thread at a time does this; others
-    keep serving the value they have.
+    if the record was not saved). One thread at a time does this; a thread
+    that arrives meanwhile waits for it, so it never serves the old value.
     """
 
     def __init__(
@@ -164,19 +164,22 @@ class Publishing(Readable[Loaded]):
         """The schedule with its record, and why a file or the record is not as it should be."""
         read = self._schedule.reading()
         state = self._state.value
-        seen = self._seen
-        changed = seen is None or read.value is not seen[0] or state is not seen[1]
-        if changed and self._lock.acquire(blocking=False):
-            try:
-                self._update(read.value, state)
-            except Exception:  # never let publishing break serving: keep the value served so far
-                self._log.exception("state file %s: the record could not be updated", self._state.path)
-                self._seen = (read.value, state)
-                self._problem = f"{self._state.path}: what was published could not be recorded (see the log)"
-            finally:
-                self._lock.release()
+        if not self._current(read.value, state):
+            with self._lock:  # a thread arriving during another's update waits for it, never serves the old value
+                if not self._current(read.value, state):
+                    try:
+                        self._update(read.value, state)
+                    except Exception:  # never let publishing break serving: keep the value served so far
+                        self._log.exception("state file %s: the record could not be updated", self._state.path)
+                        self._seen = (read.value, state)
+                        self._problem = f"{self._state.path}: what was published could not be recorded (see the log)"
         errors = [e for e in (read.error, self._problem) if e]
         return Reading(self._value, "; ".join(errors) or None)
+
+    def _current(self, loaded: Loaded, state: State) -> bool:
+        """Whether the value served was made from ``loaded`` and ``state``."""
+        seen = self._seen
+        return seen is not None and loaded is seen[0] and state is seen[1]
 
     def _update(self, loaded: Loaded, state: State) -> None:
         memory = self._value.published if self._seen is not None else None
