@@ -36,7 +36,7 @@ The window is worked out once, by :func:`feed_window` (the schedule's
 :class:`Window`, which they take as it is.
 
 >>> from datetime import date
->>> from hmis_schedule import clackamas
+>>> from hmis_schedule import clackamas, feed_window
 >>> schedule = clackamas()
 >>> ics = render_feed(schedule, feed_window(schedule, date(2026, 11, 23)), filter="in_person")
 >>> ics.count(b"BEGIN:VEVENT"), ics.splitlines()[1]
@@ -389,7 +389,8 @@ class Parts(Protocol):
     >>> kept: dict[object, bytes] = {}
     >>> def store(key, make):
     ...     return kept[key] if key in kept else kept.setdefault(key, make())
-    >>> from hmis_schedule import clackamas
+    >>> from datetime import date
+    >>> from hmis_schedule import clackamas, feed_window
     >>> s = clackamas()
     >>> w = feed_window(s, date(2026, 11, 23))
     >>> render_feed(s, w, parts=store) == render_feed(s, w) == to_ics(feed_calendar(s, w))
@@ -418,7 +419,8 @@ def feed_calendar(
     Same parameters and errors as :func:`render_feed`, whose bytes are
     ``to_ics(feed_calendar(...))`` (it serializes the parts one by one).
 
-    >>> from hmis_schedule import clackamas
+    >>> from datetime import date
+    >>> from hmis_schedule import clackamas, feed_window
     >>> schedule = clackamas()
     >>> cal = feed_calendar(schedule, feed_window(schedule, date(2026, 11, 23)), filter="online")
     >>> str(cal["X-WR-CALNAME"]), len(cal.timezones)
@@ -497,7 +499,8 @@ def render_feed(
         For an unknown language or filter (the message lists the choices), or
         a join URL that is not an https URL (field ``join_url``).
 
-    >>> from hmis_schedule import clackamas
+    >>> from datetime import date
+    >>> from hmis_schedule import clackamas, feed_window
     >>> schedule = clackamas()
     >>> window = feed_window(schedule, date(2026, 11, 23), date(2026, 9, 7), date(2026, 9, 8))
     >>> event = Calendar.from_ical(render_feed(schedule, window, lang="es")).events[0]
