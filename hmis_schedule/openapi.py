@@ -1,9 +1,9 @@
 """The OpenAPI 3.1 description of the server's routes (``GET /openapi.json``).
 
-Pure data: no Flask. ``tests/test_server_api.py`` validates it with
-openapi-spec-validator and checks every response the app gives against it,
-and ``tests/test_schemathesis.py`` calls every described operation with
-generated input, so it stays true to ``server.py``.
+Pure data: no Flask. ``tests/test_openapi.py`` validates it with
+openapi-spec-validator, ``tests/test_web_api.py`` checks the app's responses
+against it, and ``tests/test_schemathesis.py`` calls every described
+operation with generated input, so it stays true to :mod:`hmis_schedule.web`.
 """
 
 from __future__ import annotations
