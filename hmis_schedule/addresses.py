@@ -44,6 +44,7 @@ __all__ = [
     "page_url",
     "private_path",
     "session_file",
+    "session_page_path",
     "session_path",
 ]
 
@@ -121,6 +122,15 @@ def session_path(uid: str) -> str:
     return f"/sessions/{uid}.ics"
 
 
+def session_page_path(uid: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The server path of one session's page (HTML), with ``?lang=`` for a language other than English.
+
+    >>> session_page_path("first-monday-20261207@hmis.example.org", "es")
+    '/sessions/first-monday-20261207@hmis.example.org?lang=es'
+    """
+    return _localized(f"/sessions/{uid}", lang)
+
+
 def session_file(uid: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Where the static export writes one session's calendar, relative to its folder.
 
@@ -191,6 +201,10 @@ class Addresses:
         """The address of one session's calendar (``static`` overrides the instance's layout)."""
         layout = self.static if static is None else static
         return self.base_url + _localized(session_path(uid), lang, static=layout)
+
+    def session_page(self, uid: str, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The address of one session's page on the server (see :func:`session_page_path`)."""
+        return self.base_url + session_page_path(uid, lang)
 
     def private(self, token: str, filter: str = "all", lang: str = DEFAULT_LANGUAGE) -> str:
         """The address of a private feed (only the server has them)."""
