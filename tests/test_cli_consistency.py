@@ -340,3 +340,27 @@ def test_ten_programs_editing_at_once_all_land_and_all_are_in_the_audit_log(path
     records = [json.loads(line) for line in lines]
     assert {r["changes"][0]["uid"] for r in records} == {s.uid for s in sessions}
     assert all(r["who"] == ACTOR and r["action"] == "cancel" for r in records)
+
+
+def test_the_readme_shows_each_commands_real_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's session ("What the commands print") is replayed command by command; the output must match."""
+    import shlex
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    start = readme.index("```console\n$ hmis-schedule init my-schedule.toml") + len("```console\n")
+    block = readme[start : readme.index("```", start)]
+    monkeypatch.chdir(tmp_path)
+    env = {"LOGNAME": "alice", "USER": "alice", "HMIS_SECRET_KEY": "demo-only-secret-key-0123456789abcdefgh"}
+    replayed: list[str] = []
+    for line in block.splitlines():
+        if not line.startswith("$ "):
+            continue
+        replayed.append(line)
+        words = shlex.split(line[2:])
+        if words[0] == "export":
+            name, _, value = words[1].partition("=")
+            env[name] = value
+            continue
+        result = CliRunner().invoke(cli, words[1:], env=env)
+        replayed.extend(result.output.replace(str(tmp_path), "/srv/hmis").splitlines())
+    assert "\n".join(replayed) + "\n" == block
