@@ -17,10 +17,21 @@ Dates are written 2027-03-15 and are inclusive; times are wall-clock times in
 the schedule's time zone (09:00, 13:30). Read-only commands print for people
 by default and take ``--format json`` for scripts.
 
-Exit codes: 0 success (also for an edit with nothing to change), 1 a refused
-edit or an invalid or unreadable file, 2 a usage error (a missing or malformed
-argument). Errors are one clear message naming the parameter or field, never
-a traceback.
+The editing commands take ``--dry-run`` (show what subscribers would see
+change, write nothing), ``--allow-past`` (change a session that has started or
+a day before today) and ``--allow-overlap`` (let a session take place at the
+same time as another); they record what they did in the audit log beside the
+state file (:mod:`hmis_schedule.audit`) as ``cli:`` and the operating-system
+user, as ``private-link`` and ``revoke`` do; ``audit`` shows it. Positional
+paths name outputs (``init FILE``, ``export DIR``); ``validate FILE`` and
+``list FROM TO`` are accepted beside ``--file`` and ``--from/--to``.
+
+Exit codes: 0 success (also for an edit with nothing to change, and a
+preview), 1 a refused edit or an invalid or unreadable file, 2 a usage error
+(a missing or malformed argument). A refused edit prints one line on stderr,
+"Not changed: what and why. What to do." (:func:`hmis_schedule.edit.refusal`,
+with the flag to pass); other errors are one clear message naming the
+parameter or field, never a traceback.
 
 >>> from click.testing import CliRunner
 >>> result = CliRunner().invoke(cli, ["list", "--from", "2026-09-07", "--to", "2026-09-07"])
