@@ -102,7 +102,13 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     try:
         return values.day(value, param.name or "")
     except ScheduleError:
-        raise click.BadParameter(f"expected a date such as 2027-03-15, got {value!r}", ctx, param) from None
+        hint = _HINTS.get(param.name or "")  # list's [FROM [TO]] arguments: their metavar is not their name
+        raise click.BadParameter(
+            f"expected a date such as 2027-03-15, got {value!r}", ctx, param, param_hint=hint
+        ) from None
+
+
+_HINTS = {"first_arg": "'FROM'", "last_arg": "'TO'"}
 
 
 def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> time | None:
@@ -584,7 +590,8 @@ def close(
     Closing a date that is closed already updates its reason.
 
     \b
-    Example:
+    Examples:
+      hmis-schedule close 2027-03-15 --reason "County floating holiday" --dry-run   # only show what changes
       hmis-schedule close 2027-03-15 --reason "County floating holiday" --file my-schedule.toml
     """
     path = _editable(ctx, file)
