@@ -43,6 +43,7 @@ True
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -69,15 +70,27 @@ from .text import (
 )
 from .window import Window, feed_window
 
-__all__ = ["MAX_CHANGES", "MAX_UPCOMING", "Kind", "atom_entries", "kind_of", "render_atom"]
+__all__ = ["MAX_CHANGES", "MAX_UPCOMING", "Kind", "atom_entries", "entry_id", "kind_of", "render_atom", "xml_text"]
 
 MAX_UPCOMING = 25
 """The most upcoming sessions the feed lists."""
 MAX_CHANGES = 50
 """The most changed sessions the feed lists (the latest-changed ones)."""
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/FFFF)."""
+
 _NAMESPACE = uuid.UUID("6f1d7b52-5a4f-5e55-9a86-3f3d9d2f3a10")
 """The namespace of the feed's UUID 5 ids (fixed forever: changing it changes every id)."""
+
+
+def xml_text(text: str) -> str:
+    """``text`` with every character XML 1.0 cannot hold replaced by U+FFFD (a schedule's notes may hold any).
+
+    >>> xml_text("a" + chr(0) + "b")
+    'a\ufffdb'
+    """
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _gettext(lang: str) -> Callable[[str], str]:
@@ -259,14 +272,15 @@ def render_atom(
 
     feed = FeedGenerator()
     feed.id(f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'feed {lang} {schedule.uid_domain} {schedule.id}')}")
-    feed.title(calendar_name(schedule, None, lang))
-    feed.subtitle(calendar_description(schedule, None, lang))
+    feed.title(xml_text(calendar_name(schedule, None, lang)))
+    feed.subtitle(xml_text(calendar_description(schedule, None, lang)))
     feed.language(lang)
     contact = schedule.contact
     if contact is not None:
-        feed.author({"name": contact.department or schedule.name.get(lang), "email": contact.hmis_email})
+        name = contact.department or schedule.name.get(lang)
+        feed.author({"name": xml_text(name), "email": xml_text(contact.hmis_email)})
     else:
-        feed.author({"name": schedule.name.get(lang)})
+        feed.author({"name": xml_text(schedule.name.get(lang))})
     feed.link(href=addresses.atom(lang), rel="self", type="application/atom+xml")
     page = page_url(schedule, base_url)
     if page:
@@ -277,7 +291,7 @@ def render_atom(
     for session, stamp in zip(sessions, stamps, strict=True):
         entry = feed.add_entry(order="append")
         entry.id(entry_id(session, lang))
-        entry.title(_title(session, schedule, lang))
+        entry.title(xml_text(_title(session, schedule, lang)))
         # the server's session page; the export has no such pages: the session's calendar file.
         # One link only: feedgen 1.0 writes an entry's links without their rel and type,
         # so a second one would be a second rel="alternate".
@@ -286,12 +300,12 @@ def render_atom(
         entry.updated(stamp)
         entry.category(
             term=session.modality.value,
-            label=modality_label(session.modality, lang),
+            label=xml_text(modality_label(session.modality, lang)),
         )
         kind = kind_of(session)
         if kind is not Kind.SCHEDULED:
             entry.category(term=kind.value, label=_kind_label(kind, lang))
-        entry.content(_content(session, schedule, lang, session_page, static=static), type="html")
+        entry.content(xml_text(_content(session, schedule, lang, session_page, static=static)), type="html")
     body: bytes = feed.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return body
 
