@@ -242,3 +242,14 @@ class Addresses:
     def page(self, schedule: Schedule) -> str:
         """The address of the schedule's public page (see :func:`page_url`)."""
         return page_url(schedule, self.base_url)
+
+    def page_in(self, schedule: Schedule, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The public page in ``lang``: the server's page with ``?lang=``; a schedule's own ``url`` as it is.
+
+        >>> from hmis_schedule import clackamas
+        >>> Addresses("https://hmis.example.org").page_in(clackamas(), "es")
+        'https://hmis.example.org/?lang=es'
+        """
+        if schedule.url or not self.base_url:
+            return self.page(schedule)
+        return self.base_url + _localized("/", lang)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, render_template
 
+from hmis_schedule.flyer import flyer
 from hmis_schedule.overview import overview
 from hmis_schedule.page import page_model
 
@@ -22,7 +23,8 @@ __all__ = ["bp"]
 bp = Blueprint("pages", __name__)
 
 
-def _page(template: str, months: int) -> Response:
+def _page(template: str, months: int, *, printed: bool = False) -> Response:
+    """``template`` showing ``months`` of sessions; ``printed``: with the flyer a printer shows (:mod:`hmis_schedule.flyer`)."""
     loaded = sources.loaded()
     schedule = loaded.schedule
     lang = params.negotiated_lang()
@@ -34,7 +36,8 @@ def _page(template: str, months: int) -> Response:
         view = overview(schedule, now, months=months)
         g.lang = lang
         model = page_model(schedule, view, lang, addresses)
-        html = render_template(template, lang=lang, **model.context())
+        extra = {"flyer": flyer(view, addresses.page_in(schedule, lang))} if printed else {}
+        html = render_template(template, lang=lang, **model.context(), **extra)
         return rendered(html.encode(), valid_until=view.valid_until)
 
     response = respond(render_cache().get(key, now, make), "text/html")
@@ -46,7 +49,7 @@ def _page(template: str, months: int) -> Response:
 @bp.get("/")
 def index() -> Response:
     """The public page."""
-    return _page("index.html", months=3)
+    return _page("index.html", months=3, printed=True)
 
 
 @bp.get("/embed")
