@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, render_template
 
-from hmis_schedule.flyer import flyer
 from hmis_schedule.overview import overview
 from hmis_schedule.page import page_model
 
@@ -24,7 +23,7 @@ bp = Blueprint("pages", __name__)
 
 
 def _page(template: str, months: int, *, printed: bool = False) -> Response:
-    """``template`` showing ``months`` of sessions; ``printed``: with the flyer a printer shows (:mod:`hmis_schedule.flyer`)."""
+    """``template`` showing ``months`` of sessions; ``printed``: with the address a printed page shows under its QR code."""
     loaded = sources.loaded()
     schedule = loaded.schedule
     lang = params.negotiated_lang()
@@ -36,7 +35,7 @@ def _page(template: str, months: int, *, printed: bool = False) -> Response:
         view = overview(schedule, now, months=months)
         g.lang = lang
         model = page_model(schedule, view, lang, addresses)
-        extra = {"flyer": flyer(view, addresses.page_in(schedule, lang))} if printed else {}
+        extra = {"print_address": addresses.page_in(schedule, lang)} if printed else {}
         html = render_template(template, lang=lang, **model.context(), **extra)
         return rendered(html.encode(), valid_until=view.valid_until)
 
