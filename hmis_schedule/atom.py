@@ -282,7 +282,9 @@ def render_atom(
     else:
         feed.author({"name": xml_text(schedule.name.get(lang))})
     feed.link(href=addresses.atom(lang), rel="self", type="application/atom+xml")
-    page = page_url(schedule, base_url)
+    page = addresses.page_in(schedule, lang)  # the export has no page: the schedule's url, if any
+    if static:
+        page = page_url(schedule, base_url) if schedule.url else ""
     if page:
         feed.link(href=page, rel="alternate", type="text/html")
     feed.generator("hmis-schedule", uri="https://pypi.org/project/hmis-schedule/")

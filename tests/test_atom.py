@@ -67,7 +67,8 @@ def test_feed_level_fields_as_a_reader_sees_them(lang: str) -> None:
     links = {link.rel: link for link in feed.links}
     assert links["self"].href == Addresses(BASE).atom(lang)
     assert links["self"].type == "application/atom+xml"
-    assert links["alternate"].href == f"{BASE}/"
+    assert links["alternate"].href == Addresses(BASE).page_in(SCHEDULE, lang)
+    assert links["alternate"].href == f"{BASE}/" + ("" if lang == "en" else "?lang=es")
     assert SCHEDULE.contact is not None
     assert feed.author_detail.email == SCHEDULE.contact.hmis_email
     assert feed.author_detail.name == SCHEDULE.contact.department
@@ -245,7 +246,9 @@ def test_byte_identical_and_never_from_the_clock(monkeypatch: pytest.MonkeyPatch
 
 def test_static_layout_links_to_the_exported_files() -> None:
     parsed = parse(render_atom(SCHEDULE, TODAY, base_url=BASE, static=True, lang="es"))
-    assert {link.rel: link.href for link in parsed.feed.links}["self"] == f"{BASE}/es/feed.atom"
+    links = {link.rel: link.href for link in parsed.feed.links}
+    assert links["self"] == f"{BASE}/es/feed.atom"
+    assert "alternate" not in links, "the export has no page (the schedule has no url of its own)"
     for entry, session in zip(parsed.entries, atom_entries(SCHEDULE, TODAY), strict=True):
         assert entry.link == Addresses(BASE, static=True).session(session.uid, "es")
 
