@@ -767,7 +767,7 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @_file_option
 @click.pass_context
 def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -> None:
-    """Write the calendar feeds, one calendar per session and sessions.json to DIR, for a static site.
+    """Write the calendar feeds, one calendar per session, sessions.json, sessions.csv and feed.atom to DIR.
 
     DIR is created if missing; files that did not change are left as they are.
 
@@ -782,7 +782,7 @@ def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -
     done = write_site(schedule, folder, today=schedule.today(), base_url=base_url, published=published)
     click.echo(
         f"Wrote {_count(len(done.written), 'file')}, {len(done.unchanged)} unchanged, in {folder} "
-        "(feeds, one calendar per session, sessions.json)."
+        "(feeds, one calendar per session, sessions.json and sessions.csv, feed.atom)."
     )
 
 
