@@ -74,9 +74,7 @@ def export(
     base_url: str = "",
     published: Published | None = None,
 ) -> list[Path]:
-    """Write every feed, one calendar per session and ``sessions.json`` into ``directory``; the paths.
-
-    :func:`write_site`, returning only the paths (written or already up to date), in a stable order.
+    """Write the static site into ``directory`` (:func:`write_site`); the paths, written or already up to date, in a stable order.
 
     >>> import tempfile
     >>> from hmis_schedule import clackamas
