@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
@@ -83,7 +83,7 @@ def test_the_month_grid_covers_this_month_and_the_next_two(page: tuple[str, Node
     tables = section(doc, "calendar-h").find("table")
     captions = [t.find("caption")[0].text() for t in tables]
     firsts = [date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)]
-    assert captions == [format_date(d, "LLLL y", locale=lang) for d in firsts]
+    assert captions == [format_skeleton("yMMMM", d, locale=lang) for d in firsts]
     for table in tables:
         assert all(th.attrs.get("scope") == "col" for th in table.find("th"))
         assert len(table.find("th")) == 7

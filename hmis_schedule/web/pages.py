@@ -3,7 +3,10 @@
 What they show is the library's (:func:`hmis_schedule.overview.overview` and
 :func:`hmis_schedule.page.page_model`); this module picks the language,
 renders the template and caches the bytes until the page's "next session"
-changes.
+changes. Pages are answered ``Cache-Control: no-cache``: browsers and proxies
+revalidate them with the ETag on every load (a 304 while unchanged), so a
+page never shows a schedule older than the file; feeds and JSON keep their
+``max-age``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def _page(template: str, months: int) -> Response:
         html = render_template(template, lang=lang, **model.context())
         return rendered(html.encode(), valid_until=view.valid_until)
 
-    response = respond(render_cache().get(key, now, make), "text/html")
+    response = respond(render_cache().get(key, now, make), "text/html", revalidate=True)
     response.vary.add("Accept-Language")
     response.content_language.add(lang)
     return response
