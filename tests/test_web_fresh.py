@@ -160,7 +160,9 @@ def test_an_unsupported_lang_on_a_page_falls_back_to_the_negotiated_language(
     assert "Accept-Language" in response.headers["Vary"]
 
 
-@pytest.mark.parametrize("url", ["/calendar.ics?lang=fr", "/api/sessions.json?lang=fr", "/api/next.json?lang=xx"])
+@pytest.mark.parametrize(
+    "url", ["/calendar.ics?lang=fr", "/api/sessions.json?lang=fr", "/api/next.json?lang=xx"]
+)
 def test_feeds_and_json_still_refuse_an_unsupported_lang(local_client: FlaskClient, url: str) -> None:
     assert local_client.get(url).status_code == 400
 

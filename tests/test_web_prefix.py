@@ -65,7 +65,9 @@ def base_url() -> Deployment:
 def script_name() -> Deployment:
     client = app().test_client()
     # the test client sets SCRIPT_NAME from base_url's path, as a WSGI server mounted at /hmis does
-    return Deployment("SCRIPT_NAME", lambda path: client.get(path, base_url="http://localhost/hmis/"), "http://localhost")
+    return Deployment(
+        "SCRIPT_NAME", lambda path: client.get(path, base_url="http://localhost/hmis/"), "http://localhost"
+    )
 
 
 def mounted() -> Deployment:
@@ -81,7 +83,9 @@ def mounted() -> Deployment:
 def forwarded() -> Deployment:
     client = app(HMIS_TRUST_PROXY="1", HMIS_TRUST_PROXY_PREFIX="1").test_client()
     headers = {"X-Forwarded-Prefix": PREFIX, "X-Forwarded-Host": "example.org", "X-Forwarded-Proto": "https"}
-    return Deployment("X-Forwarded-Prefix", lambda path: client.get(path, headers=headers), "https://example.org")
+    return Deployment(
+        "X-Forwarded-Prefix", lambda path: client.get(path, headers=headers), "https://example.org"
+    )
 
 
 DEPLOYMENTS = [base_url, script_name, mounted, forwarded]
@@ -154,7 +158,9 @@ def test_every_own_link_answers_through_the_same_deployment(deployment: Deployme
                 parts = urlsplit(url)
                 local = parts.path.removeprefix(PREFIX) or "/"
                 seen.add(local + (f"?{parts.query}" if parts.query else ""))
-    assert {"/", "/embed", "/calendar.ics", "/api/sessions.json", "/openapi.json"} <= {s.split("?")[0] for s in seen}
+    assert {"/", "/embed", "/calendar.ics", "/api/sessions.json", "/openapi.json"} <= {
+        s.split("?")[0] for s in seen
+    }
     assert any(s.startswith("/static/site.css") for s in seen)
     for local in sorted(seen):
         with deployment.get(local) as answer:  # a static file is streamed: close it
