@@ -226,6 +226,7 @@ def test_nothing_is_wider_than_the_screen_and_no_word_is_broken(
         for path, name in (("/", "index"), ("/embed", "embed")):
             page.goto(page_url(sites["app"].origin, path, lang))
             shot(page, f"{name}-{size}-{lang}-{js}")
+            page.screenshot(path=OUTPUT / f"{name}-{size}-{lang}-{js}-first-screen.png")  # docs/screenshots/
             for opened in (False, True):  # the Subscribe disclosure closed, then open
                 if opened:
                     if path != "/":
