@@ -10,6 +10,8 @@ with JavaScript on and off:
   one line (its client rects share one line box) and is no wider than the
   entry's box (a word ends at a space, or after a hyphen or dash, where
   lines may break);
+- the same at 320, 601, 700 and 800 px: the smallest phones and the narrow
+  grid just above the agenda's breakpoint;
 - on the phone the month grid is an agenda: no weekday header, no empty or
   out-of-month day shown, each session's line starts with its date
   (``Mon, Dec 7``: Babel's form for the language); on the desktop it stays a
@@ -243,6 +245,24 @@ def test_nothing_is_wider_than_the_screen_and_no_word_is_broken(
             assert entries["found"] == [], entries["found"]
             everything = page.evaluate(BROKEN_WORDS, "body")
             assert everything["found"] == [], everything["found"]
+    finally:
+        close(context)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("width", [320, 601, 700, 800])
+def test_widths_around_the_breakpoints_neither_overflow_nor_break_words(
+    browser: Browser, sites: dict[str, LiveServer], width: int, lang: str
+) -> None:
+    """The smallest phones, and the narrow grid just above the agenda's breakpoint (600 px)."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(page_url(sites["app"].origin, "/", lang))
+        overflow = page.evaluate(OVERFLOW)
+        assert overflow["scrollWidth"] <= overflow["innerWidth"], overflow
+        assert overflow["wide"] == [], overflow
+        assert page.evaluate(BROKEN_WORDS, "body")["found"] == []
     finally:
         close(context)
 
