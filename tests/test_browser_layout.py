@@ -14,8 +14,8 @@ with JavaScript on and off:
   grid just above the agenda's breakpoint;
 - on the phone the month grid is an agenda: no weekday header, no empty or
   out-of-month day shown, each session's line starts with its date
-  (``Mon, Dec 7``: Babel's form for the language); on the desktop it stays a
-  seven-column grid;
+  (``Mon, Dec 7``: Babel's form for the language) and shows its place; on
+  the desktop it stays a seven-column grid;
 - on the phone, "Next session", the Subscribe control and "How to get
   started" start within the first two screens (2 x 844 px);
 - the Subscribe disclosure opens (a native ``<details>``, so with JavaScript
@@ -282,6 +282,8 @@ AGENDA = """() => {
       const a = date.getBoundingClientRect(), b = first.getBoundingClientRect();
       return {date: date.textContent, sameLine: Math.abs(a.top - b.top) < 12 && a.right <= b.left};
     }),
+    places: [...document.querySelectorAll('.month td')].filter(shown).map(td =>
+      [...td.querySelectorAll('.ap')].filter(shown).map(p => p.textContent)),
     calendarHeight: document.querySelector('section.months').getBoundingClientRect().height,
   };
 }"""
@@ -306,7 +308,9 @@ def test_on_a_phone_the_grid_is_an_agenda_and_on_a_desktop_a_grid(
             format_skeleton("MMMEd", day.date, locale=lang) for day in days
         ]
         assert all(line["sameLine"] for line in agenda["lines"]), agenda["lines"]
-        assert agenda["calendarHeight"] < 1000  # three grids took about 2,100 px before
+        # each session that takes place shows where (a cancelled one shows its reason instead)
+        assert agenda["places"] == [[s.full_location for s in day.sessions if not s.cancelled] for day in days]
+        assert agenda["calendarHeight"] < 1300  # the three grids took about 2,100 px before
     finally:
         close(context)
     context, page = open_page(browser, "desktop", js=SCRIPTS[js])
