@@ -170,7 +170,8 @@ def test_every_own_link_answers_through_the_same_deployment(deployment: Deployme
 def test_the_stylesheet_and_script_are_root_relative_under_the_prefix(deployment: Deployment) -> None:
     """The page's own assets come from the page's own origin (its CSP allows ``'self'`` only)."""
     doc = parse(deployment.get("/").get_data(as_text=True))
-    (css,) = [n for n in doc.iter("link") if n.attrs.get("rel") == "stylesheet"]
-    (script,) = [n for n in doc.iter("script") if n.attrs.get("src")]
-    for ref in (css.attrs["href"] or "", script.attrs["src"] or ""):
+    sheets = [n.attrs["href"] or "" for n in doc.iter("link") if n.attrs.get("rel") == "stylesheet"]
+    scripts = [n.attrs["src"] or "" for n in doc.iter("script") if n.attrs.get("src")]
+    assert sheets and scripts
+    for ref in sheets + scripts:
         assert ref.startswith(PREFIX + "/static/"), (deployment.name, ref)
