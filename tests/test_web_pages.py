@@ -203,9 +203,14 @@ def test_add_to_calendar_links_for_each_upcoming_session(page: tuple[str, Node],
         response = client.get(ics[len(BASE) :])
         assert response.status_code == 200
         assert f"UID:{session.uid}".encode() in response.data
+        # the page links the server's short address, which redirects to Google's form
+        assert google == BASE + f"/sessions/{session.uid}/google" + ("" if lang == "en" else "?lang=es")
+        redirect = client.get(google[len(BASE) :])
+        assert redirect.status_code == 302
+        target = redirect.headers["Location"]
         prefix = "https://calendar.google.com/calendar/render?action=TEMPLATE&text="
-        assert google.startswith(prefix)
-        query = parse_qs(urlsplit(google).query)
+        assert target.startswith(prefix)
+        query = parse_qs(urlsplit(target).query)
         utc = "%Y%m%dT%H%M%SZ"
         assert query["dates"] == [
             f"{session.start.astimezone(UTC):{utc}}/{session.end.astimezone(UTC):{utc}}"

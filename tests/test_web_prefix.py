@@ -162,8 +162,17 @@ def test_every_own_link_answers_through_the_same_deployment(deployment: Deployme
         s.split("?")[0] for s in seen
     }
     assert any(s.startswith("/static/site.css") for s in seen)
+    assert any(s.split("?")[0].endswith("/google") for s in seen)  # the sessions' Google Calendar redirects
     for local in sorted(seen):
         with deployment.get(local) as answer:  # a static file is streamed: close it
+            if local.split("?")[0].endswith("/google"):  # a session's redirect to Google Calendar
+                assert answer.status_code == 302, (deployment.name, local)
+                target = urlsplit(answer.headers["Location"])
+                assert target.hostname == "calendar.google.com"
+                # the description it carries ends with the page's address, under the prefix
+                details = parse_qs(target.query)["details"][0]
+                assert details.splitlines()[-1] == deployment.origin + PREFIX + "/", (deployment.name, details)
+                continue
             assert answer.status_code == 200, (deployment.name, local)
 
 
