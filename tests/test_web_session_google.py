@@ -87,3 +87,12 @@ def test_a_cache_revalidating_its_redirect_gets_304(based: FlaskClient) -> None:
     again = based.get(f"/sessions/{nxt.uid}/google", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     assert "Location" not in again.headers
+
+
+def test_a_range_request_still_gets_the_whole_redirect(based: FlaskClient) -> None:
+    nxt = SCHEDULE.next_session(FROZEN)
+    assert nxt is not None
+    answer = based.get(f"/sessions/{nxt.uid}/google", headers={"Range": "bytes=0-9"})
+    assert answer.status_code == 302
+    assert "Content-Range" not in answer.headers
+    assert answer.get_data(as_text=True) == answer.headers["Location"]

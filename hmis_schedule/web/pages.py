@@ -75,7 +75,9 @@ def session_google(uid: str) -> Response:
     addresses = public.addresses()
     target = google_link(schedule, schedule.session(uid), lang, addresses)
     response = respond(rendered(target.encode()), "text/plain", revalidate=True)
-    if response.status_code == 200:  # else a 304: a cache's stored redirect is still right
+    if response.status_code in (200, 206):  # a 304 (a cache's stored redirect is still right) or 412 stays
         response.status_code = 302
         response.location = target
+        response.headers.pop("Content-Range", None)
+        response.set_data(target.encode())  # whole, even if a Range was asked for
     return response
