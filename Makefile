@@ -36,6 +36,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/bench_feed.py
 	$(BIN)/python bench/bench_server.py
 	$(BIN)/python bench/bench_hostile.py
+	$(BIN)/python bench/page_weight.py
 
 # Re-extract the feed's messages (hmis_schedule/text.py) and merge them into
 # every catalog; then translate the new entries in each feed.po.

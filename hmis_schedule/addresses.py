@@ -47,6 +47,7 @@ __all__ = [
     "page_url",
     "private_path",
     "session_file",
+    "session_google_path",
     "session_page_path",
     "session_path",
 ]
@@ -143,6 +144,18 @@ def session_page_path(uid: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return _localized(f"/sessions/{uid}", lang)
 
 
+def session_google_path(uid: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The server path that redirects to Google Calendar's form for one session, with ``?lang=`` if not English.
+
+    The public page links each upcoming session here instead of writing
+    Google's long link (title, times, description) into the page.
+
+    >>> session_google_path("first-monday-20261207@hmis.example.org", "es")
+    '/sessions/first-monday-20261207@hmis.example.org/google?lang=es'
+    """
+    return _localized(f"/sessions/{uid}/google", lang)
+
+
 def session_file(uid: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Where the static export writes one session's calendar, relative to its folder.
 
@@ -217,6 +230,10 @@ class Addresses:
     def session_page(self, uid: str, lang: str = DEFAULT_LANGUAGE) -> str:
         """The address of one session's page on the server (see :func:`session_page_path`)."""
         return self.base_url + session_page_path(uid, lang)
+
+    def session_google(self, uid: str, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The server address that redirects to Google Calendar's form for one session (:func:`session_google_path`)."""
+        return self.base_url + session_google_path(uid, lang)
 
     def atom(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """The address of the Atom feed (``?lang=`` on the server, ``es/`` in the export).

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from .errors import ScheduleError
 from .session import Session
@@ -127,12 +127,13 @@ def google_event_link(session: Session, *, title: str, details: str = "", locati
     >>> s = clackamas()
     >>> x = s.session(f"first-monday-20261207@{s.uid_domain}")
     >>> google_event_link(x, title="HMIS training")
-    'https://calendar.google.com/calendar/render?action=TEMPLATE&text=HMIS%20training&dates=20261207T170000Z/20261207T200000Z&details=&location=Microsoft%20Teams'
+    'https://calendar.google.com/calendar/render?action=TEMPLATE&text=HMIS+training&dates=20261207T170000Z/20261207T200000Z&details=&location=Microsoft+Teams'
     """
     where = session.full_location if location is None else location
+    # a query string, form-encoded: a space is "+" (one byte, not three: a page holds many such links)
     return (
-        f"{GOOGLE_TEMPLATE}&text={_q(title)}&dates={_utc(session.start)}/{_utc(session.end)}"
-        f"&details={_q(details)}&location={_q(where)}"
+        f"{GOOGLE_TEMPLATE}&text={quote_plus(title, safe='')}&dates={_utc(session.start)}/{_utc(session.end)}"
+        f"&details={quote_plus(details, safe='')}&location={quote_plus(where, safe='')}"
     )
 
 

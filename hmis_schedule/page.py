@@ -30,8 +30,9 @@ from .jsonld import event_data
 from .links import google_event_link, mailto_link, subscribe_links
 from .overview import Overview
 from .schedule import Schedule
+from .session import Session
 
-__all__ = ["PageModel", "page_model"]
+__all__ = ["PageModel", "google_link", "page_model"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,8 @@ class PageModel:
     ics: dict[str, str]
     """Each summarised session's one-event calendar, by uid."""
     google: dict[str, str]
-    """"Add to Google Calendar" links of the upcoming sessions that take place, by uid."""
+    """"Add to Google Calendar" links of the upcoming sessions that take place, by uid: the server's short
+    address that redirects to Google's form (:func:`google_link`), so the page does not hold each long link."""
     feeds: dict[str, Any]
     """Subscribe links of each feed (``all``, ``online``, ``in_person``, ``other`` language)."""
     mailto: str
@@ -73,16 +75,7 @@ def page_model(schedule: Schedule, view: Overview, lang: str, addresses: Address
     shown = [*view.upcoming, *(s for month in view.months for s in month.sessions)]
     reasons = {s.uid: text.session_reason(s, schedule, lang) for s in shown if s.cancelled}
     ics = {uid: addresses.session(uid, lang) for uid in summaries}
-    google = {
-        s.uid: google_event_link(
-            s,
-            title=summaries[s.uid],
-            details=text.session_description(s, schedule, lang, page_url),
-            location=text.session_location(s, lang),
-        )
-        for s in view.upcoming
-        if not s.cancelled
-    }
+    google = {s.uid: addresses.session_google(s.uid, lang) for s in view.upcoming if not s.cancelled}
     onboarding = schedule.onboarding
     mailto = (
         mailto_link(
@@ -117,6 +110,26 @@ def page_model(schedule: Schedule, view: Overview, lang: str, addresses: Address
         structured=structured,
         zone_name=get_timezone_name(schedule.zone, "long", zone_variant="generic", locale=lang),
         weekdays=_weekday_names(view, lang),
+    )
+
+
+def google_link(schedule: Schedule, session: Session, lang: str, addresses: Addresses) -> str:
+    """Google Calendar's "add event" link for ``session``: its summary, times, description and place in ``lang``.
+
+    The description is the feed's (:func:`hmis_schedule.text.session_description`),
+    ending with the public page under ``addresses``.
+
+    >>> from hmis_schedule import clackamas
+    >>> s = clackamas()
+    >>> link = google_link(s, s.session(f"first-monday-20261207@{s.uid_domain}"), "en", Addresses("https://x.org"))
+    >>> link.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE&text=HMIS+new+user+training")
+    True
+    """
+    return google_event_link(
+        session,
+        title=text.session_summary(session, schedule, lang),
+        details=text.session_description(session, schedule, lang, addresses.page(schedule)),
+        location=text.session_location(session, lang),
     )
 
 

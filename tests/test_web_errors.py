@@ -19,7 +19,8 @@ def test_nothing_from_the_query_string_is_reflected_unescaped(local_client: Flas
     body = local_client.get(url).get_data(as_text=True)
     assert "<script>alert" not in body
     assert "<img" not in body
-    assert "&lt;" in body or "&#34;" in body or "&#39;" in body
+    # reflected escaped, or (a page's unsupported lang falls back to the negotiated one) not at all
+    assert "&lt;" in body or "&#34;" in body or "&#39;" in body or ("alert(1)" not in body and "src=x" not in body)
 
 
 @pytest.mark.parametrize(

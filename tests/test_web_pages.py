@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
@@ -83,7 +83,7 @@ def test_the_month_grid_covers_this_month_and_the_next_two(page: tuple[str, Node
     tables = section(doc, "calendar-h").find("table")
     captions = [t.find("caption")[0].text() for t in tables]
     firsts = [date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)]
-    assert captions == [format_date(d, "LLLL y", locale=lang) for d in firsts]
+    assert captions == [format_skeleton("yMMMM", d, locale=lang) for d in firsts]
     for table in tables:
         assert all(th.attrs.get("scope") == "col" for th in table.find("th"))
         assert len(table.find("th")) == 7
@@ -123,9 +123,14 @@ def links(node: Node) -> dict[str, str]:
     return {" ".join(a.text().split()): a.attrs["href"] or "" for a in node.iter("a")}
 
 
+def main_choices(doc: Node) -> Node:
+    """The subscribe choices of the main feed: the first list in the Subscribe disclosure."""
+    return next(n for n in section(doc, "subscribe-h").iter("ul") if n.has_class("choices"))
+
+
 def test_subscribe_links_are_exact() -> None:
     doc = parse(schedule_app().test_client().get("/").get_data(as_text=True))
-    found = links(section(doc, "subscribe-h"))
+    found = links(main_choices(doc))
     feed_url = f"{BASE}/calendar.ics"
     webcal = "webcal://hmis.example.org/calendar.ics"
     name = quote(SCHEDULE.name.get("en"), safe="")
@@ -146,29 +151,41 @@ def test_subscribe_links_are_exact() -> None:
     assert "webcal://hmis.example.org/calendar/online.ics" in hrefs
     assert "webcal://hmis.example.org/calendar/in-person.ics" in hrefs
     assert "webcal://hmis.example.org/calendar.ics?lang=es" in hrefs
-    assert f"{BASE}/calendar/online.ics" in hrefs
-    assert f"{BASE}/calendar/in-person.ics" in hrefs
-    assert f"{BASE}/calendar.ics?lang=es" in hrefs
+    addresses = {n.attrs["id"]: n.attrs["value"] for n in section(doc, "subscribe-h").iter("input")}
+    assert addresses == {
+        "feed-url": feed_url,
+        "feed-url-online": f"{BASE}/calendar/online.ics",
+        "feed-url-in-person": f"{BASE}/calendar/in-person.ics",
+        "feed-url-other": f"{BASE}/calendar.ics?lang=es",
+    }
 
 
 def test_the_spanish_page_subscribes_to_the_spanish_feed() -> None:
     doc = parse(schedule_app().test_client().get("/?lang=es").get_data(as_text=True))
-    found = links(section(doc, "subscribe-h"))
+    found = links(main_choices(doc))
     assert found["Agregar a Calendario de Apple"] == "webcal://hmis.example.org/calendar.ics?lang=es"
     name = quote(SCHEDULE.name.get("es"), safe="")
     assert found["Agregar a Outlook.com"].endswith(f"&name={name}")
-    assert f"{BASE}/calendar.ics" in found.values()  # the English feed, offered too
+    (english,) = doc.find("input", id="feed-url-other")
+    assert english.attrs["value"] == f"{BASE}/calendar.ics"  # the English feed, offered too
+    assert "webcal://hmis.example.org/calendar.ics" in {a.attrs["href"] for a in section(doc, "subscribe-h").iter("a")}
 
 
 def test_every_subscribe_link_points_at_a_feed_that_answers(client: FlaskClient) -> None:
     doc = parse(client.get("/").get_data(as_text=True))
-    for a in section(doc, "subscribe-h").iter("a"):
-        href = a.attrs["href"] or ""
+    subscribe = section(doc, "subscribe-h")
+    addresses = [a.attrs["href"] or "" for a in subscribe.iter("a")] + [
+        i.attrs["value"] or "" for i in subscribe.iter("input")
+    ]
+    checked = 0
+    for href in addresses:
         if href.startswith(BASE):
             path = href[len(BASE) :]
             response = client.get(path)
             assert response.status_code == 200, path
             assert response.content_type.startswith("text/calendar")
+            checked += 1
+    assert checked == 4  # the copy fields of the four feeds
 
 
 def test_add_to_calendar_links_for_each_upcoming_session(page: tuple[str, Node], client: FlaskClient) -> None:
@@ -186,9 +203,14 @@ def test_add_to_calendar_links_for_each_upcoming_session(page: tuple[str, Node],
         response = client.get(ics[len(BASE) :])
         assert response.status_code == 200
         assert f"UID:{session.uid}".encode() in response.data
+        # the page links the server's short address, which redirects to Google's form
+        assert google == BASE + f"/sessions/{session.uid}/google" + ("" if lang == "en" else "?lang=es")
+        redirect = client.get(google[len(BASE) :])
+        assert redirect.status_code == 302
+        target = redirect.headers["Location"]
         prefix = "https://calendar.google.com/calendar/render?action=TEMPLATE&text="
-        assert google.startswith(prefix)
-        query = parse_qs(urlsplit(google).query)
+        assert target.startswith(prefix)
+        query = parse_qs(urlsplit(target).query)
         utc = "%Y%m%dT%H%M%SZ"
         assert query["dates"] == [
             f"{session.start.astimezone(UTC):{utc}}/{session.end.astimezone(UTC):{utc}}"
@@ -260,10 +282,12 @@ def test_no_inline_script_or_style_and_nothing_from_elsewhere(client: FlaskClien
 
 def test_everything_works_with_javascript_off(client: FlaskClient) -> None:
     doc = parse(client.get("/").get_data(as_text=True))
-    (copy,) = doc.find("button")
-    assert "hidden" in copy.attrs  # shown by the script only
-    (field,) = doc.find("input", id="feed-url")
-    assert "readonly" in field.attrs and field.attrs["value"]
+    buttons = doc.find("button")
+    assert len(buttons) == 4  # one per feed: all, online, in person, the other language
+    assert all("hidden" in copy.attrs for copy in buttons)  # shown by the script only
+    for copy in buttons:
+        (field,) = doc.find("input", id=copy.attrs["data-copy"] or "")
+        assert "readonly" in field.attrs and field.attrs["value"]
     assert not doc.find("form")
 
 

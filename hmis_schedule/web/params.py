@@ -84,10 +84,15 @@ def lang() -> str:
 
 
 def negotiated_lang() -> str:
-    """``?lang=``, else the best of ``Accept-Language``, else English."""
-    chosen = _choice("lang", LANGUAGES)
-    if chosen is not None:
-        return chosen
+    """A page's language: ``?lang=`` if it names one, else the best of ``Accept-Language``, else English.
+
+    Never raises: a page asked for in a language it does not speak
+    (``?lang=fr``, ``lang`` given twice or too long) is shown in the
+    negotiated one, where feeds and JSON (:func:`lang`) answer 400.
+    """
+    values = request.args.getlist("lang")
+    if len(values) == 1 and values[0] in LANGUAGES:
+        return values[0]
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
 
 

@@ -28,15 +28,28 @@ PRECONDITIONS = CONDITIONAL - {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"}
 _http_date = lru_cache(maxsize=256)(http_date)
 
 
-def respond(rendered: Rendered, mimetype: str, *, filename: str | None = None, cache: bool = True) -> Response:
-    """The response of ``rendered``: ETag, Last-Modified, Cache-Control, and 304/412/206 when asked."""
+def respond(
+    rendered: Rendered, mimetype: str, *, filename: str | None = None, cache: bool = True, revalidate: bool = False
+) -> Response:
+    """The response of ``rendered``: ETag, Last-Modified, Cache-Control, and 304/412/206 when asked.
+
+    Cache-Control is ``public, max-age=`` ``HMIS_CACHE_MAX_AGE`` (feeds, JSON);
+    ``public, no-cache`` with ``revalidate`` (the pages: a cache asks again
+    each time, with the ETag, and gets a 304 while the page is unchanged, so
+    the next load after an edit shows it); ``no-store`` without ``cache``.
+    """
     headers = [("ETag", f'"{rendered.etag}"')]
     if rendered.last_modified is not None:
         headers.append(("Last-Modified", _http_date(rendered.last_modified)))
     if filename:
         headers.append(("Content-Disposition", f'inline; filename="{filename}"'))
     max_age = sources.settings().cache_max_age
-    headers.append(("Cache-Control", f"public, max-age={max_age}" if cache else "no-store"))
+    if not cache:
+        headers.append(("Cache-Control", "no-store"))
+    elif revalidate:
+        headers.append(("Cache-Control", "public, no-cache"))
+    else:
+        headers.append(("Cache-Control", f"public, max-age={max_age}"))
     vary = _vary()
     if vary:  # the request headers the body's links come from (none once HMIS_BASE_URL is set)
         headers.append(("Vary", vary))

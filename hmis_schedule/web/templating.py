@@ -11,7 +11,7 @@ from datetime import date, datetime
 from hashlib import sha256
 from pathlib import Path
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from flask import Flask, g
 from markupsafe import Markup
 
@@ -51,13 +51,13 @@ def long_date(day: date) -> str:
 
 
 def short_date(day: date) -> str:
-    """``Mon 7 Dec`` in the page's language."""
-    return format_date(day, "EEE d MMM", locale=_lang())
+    """``Mon, Dec 7`` (Spanish ``lun, 7 dic``): the language's own short form (Babel's skeleton ``MMMEd``)."""
+    return format_skeleton("MMMEd", day, locale=_lang())
 
 
 def month_title(day: date) -> str:
-    """``December 2026`` in the page's language."""
-    return format_date(day, "LLLL y", locale=_lang())
+    """``December 2026`` (Spanish ``diciembre de 2026``): the language's own form (Babel's skeleton ``yMMMM``)."""
+    return format_skeleton("yMMMM", day, locale=_lang())
 
 
 def clock_time(moment: datetime) -> str:
@@ -82,6 +82,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    # ``tojson`` (the page's schema.org data) without spaces after separators: the page's weight counts
+    app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     static_versions: dict[str, str] = {}
 
     def static_url(filename: str) -> str:
