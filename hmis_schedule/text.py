@@ -171,7 +171,8 @@ def moved_note(session: Session, lang: str = "en") -> str:
     """
     if not session.moved:
         return ""
-    return _gettext(lang)("Moved from %(date)s.") % {"date": long_date(session.original_date, lang)}
+    _ = _gettext(lang)
+    return _("Moved from %(date)s.") % {"date": long_date(session.original_date, lang)}
 
 
 def modality_label(modality: Modality, lang: str = "en") -> str:
