@@ -203,7 +203,7 @@ class SessionModel:
     map_url: str
     """The in-person address on a map (``""`` online)."""
     moved_from: str
-    """The planned date and time, written out, of a moved session (``""`` otherwise)."""
+    """The planned date and time, written out, of a session moved to another date or time (``""`` otherwise)."""
     ics: str
     google: str
     """"Add to Google Calendar" (``""`` for a cancelled session)."""
@@ -238,7 +238,7 @@ def session_model(schedule: Schedule, session: Session, lang: str, addresses: Ad
     url = addresses.session_page(session.uid, lang)
     in_person = session.modality is Modality.IN_PERSON
     moved_from = ""
-    if session.moved:
+    if planned.start != session.start:  # another date, or another time the same day
         moved_from = f"{text.long_date(planned.day, lang)}, {text.clock(planned.start, lang)}"
     contact = schedule.contact
     return SessionModel(

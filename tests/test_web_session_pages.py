@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -238,3 +238,14 @@ def test_every_session_in_any_window_has_a_page_whose_event_starts_when_it_does(
 def test_frozen_now_is_before_the_sessions_checked() -> None:
     """The pages above are of sessions still to come at the tests' "now" (the page has no past/future wording)."""
     assert all(SCHEDULE.session(uid).start > FROZEN for uid in (SCHEDULED, CANCELLED, MOVED, IN_PERSON))
+
+
+def test_a_session_moved_to_another_time_the_same_day_is_rescheduled() -> None:
+    later = dataclasses.replace(
+        BUILT_IN, changes=(Change(slot="first-monday", date=date(2027, 2, 1), start=time(10), end=time(13)),)
+    )
+    uid = f"first-monday-20270201@{later.uid_domain}"
+    response = schedule_app(later).test_client().get(session_page_path(uid))
+    doc = parse(response.get_data(as_text=True))
+    _check_event(_event(doc), later, uid, "en")  # EventRescheduled, previousStartDate 09:00
+    assert "Moved from Monday, February 1, 2027, 9:00" in " ".join(doc.text().split())
