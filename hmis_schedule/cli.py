@@ -651,7 +651,7 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @_file_option
 @click.pass_context
 def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -> None:
-    """Write the calendar feeds, one calendar per session and sessions.json to DIR, for a static site.
+    """Write the calendar feeds, one calendar per session, sessions.json, sessions.csv and feed.atom to DIR.
 
     DIR is created if missing; files that did not change are left as they are.
 
@@ -664,7 +664,10 @@ def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -
     schedule = _schedule(ctx, file)
     published = _publish(ctx, file, schedule)
     paths = export_site(schedule, folder, today=schedule.today(), base_url=base_url, published=published)
-    click.echo(f"Exported {len(paths)} files to {folder} (feeds, one calendar per session, sessions.json).")
+    click.echo(
+        f"Exported {len(paths)} files to {folder} "
+        "(feeds, one calendar per session, sessions.json and sessions.csv, feed.atom)."
+    )
 
 
 GUNICORN_CONFIG = "python:hmis_schedule.web.gunicorn_config"

@@ -45,7 +45,9 @@ ROUTES = (
     "/calendar/online.ics",
     "/calendar/in-person.ics",
     "/api/sessions.json",
+    "/api/sessions.csv",
     "/api/next.json",
+    "/feed.atom",
 )
 """Every public route that shows the county's words (``{uid}``: each of :data:`UIDS`), asked in each of :data:`LANGS`."""
 

@@ -169,7 +169,9 @@ class SecurityHeaders:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = "/" + str(environ.get("PATH_INFO") or "").lstrip("/")  # as request.path
         is_private = path.startswith("/private/")
-        cors = not is_private and (path.startswith("/api/") or path.endswith(".ics") or path == "/openapi.json")
+        cors = not is_private and (
+            path.startswith("/api/") or path.endswith((".ics", ".atom")) or path == "/openapi.json"
+        )
         preflight = environ.get("REQUEST_METHOD") == "OPTIONS"
         extra = _security_header_list(self.embed_origins, path == "/embed", is_private, cors, preflight)
 
