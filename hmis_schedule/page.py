@@ -136,11 +136,11 @@ def page_model(schedule: Schedule, view: Overview, lang: str, addresses: Address
     everything = [*shown, *(s for s in (view.next, *(n for _, n in view.next_by_modality)) if s is not None)]
     reasons = {s.uid: text.session_reason(s, schedule, lang) for s in shown if s.cancelled}
     ics = {uid: addresses.session(uid, lang) for uid in summaries}
-    google = {
+    google = {  # brief details: the session's page, linked at their end, says how to sign up and whom to ask
         s.uid: google_event_link(
             s,
             title=summaries[s.uid],
-            details=text.session_description(s, schedule, lang, page_url),
+            details=text.session_description(s, schedule, lang, addresses.session_page(s.uid, lang), brief=True),
             location=text.session_location(s, lang),
         )
         for s in view.upcoming

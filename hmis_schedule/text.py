@@ -244,7 +244,13 @@ def session_summary(session: Session, schedule: Schedule, lang: str = "en") -> s
 
 
 def session_description(
-    session: Session, schedule: Schedule, lang: str = "en", page_url: str = "", join_url: str = ""
+    session: Session,
+    schedule: Schedule,
+    lang: str = "en",
+    page_url: str = "",
+    join_url: str = "",
+    *,
+    brief: bool = False,
 ) -> str:
     """The DESCRIPTION: what the session is, what comes first, and whom to contact.
 
@@ -255,7 +261,8 @@ def session_description(
     ``[online]`` ``feed_text``, online sessions without ``join_url``); how to
     sign up and whom to ask; the session's notes; the public page. The
     county's words come from the schedule file; a line it does not give is
-    left out.
+    left out. ``brief`` leaves out how to sign up and whom to ask (for a
+    link whose ``page_url``, the session's own page, says it).
 
     >>> from hmis_schedule import clackamas
     >>> s = clackamas()
@@ -287,7 +294,7 @@ def session_description(
     online = schedule.online
     if session.modality is Modality.ONLINE and not join_url and online is not None and online.feed_text:
         lines.append(online.feed_text.get(lang))
-    if onboarding is not None and onboarding.email:
+    if onboarding is not None and onboarding.email and not brief:
         words = {"email": onboarding.email, "subject": onboarding.subject.get(lang)}
         if onboarding.facts:
             lines.append(_('To sign up, email %(email)s (subject "%(subject)s") with:') % words)
@@ -295,7 +302,7 @@ def session_description(
         else:
             lines.append(_('To sign up, email %(email)s (subject "%(subject)s").') % words)
     contact = schedule.contact
-    if contact is not None:
+    if contact is not None and not brief:
         desk = ", ".join(part for part in (contact.department.get(lang), contact.phone, contact.email) if part)
         lines.append(_("Questions: %(email)s") % {"email": contact.hmis_email} + (f"; {desk}" if desk else ""))
     if session.notes:
