@@ -263,3 +263,36 @@ def test_the_word_lists_find_clackamas_in_its_own_answers() -> None:
             assert any(word in text for word in CLACKAMAS_WORDS), route
             if route in PAGES:
                 assert any(word in text for word in IN_PERSON_WORDS), route
+
+
+CLACKAMAS_PAGE = {
+    "en": (
+        "Microsoft Teams (the link is emailed to you after the LMS steps)",
+        "Online (Microsoft Teams)",
+        "Email the HMIS administrator (hmisadmin@clackamas.us) with:",
+        "Complete the videos and quiz in the county's Learning Management System (LMS).",
+        "Email your completion certificate to the HMIS administrator. The Microsoft Teams link is sent to you "
+        "after this step.",
+        "Attend the next available session. No invitation is needed.",
+        "HMIS administrator: hmisadmin@clackamas.us",
+        "Clackamas County Housing and Community Development",
+    ),
+    "es": (
+        "Microsoft Teams (el enlace se le envía por correo después de los pasos del LMS)",
+        "En línea (Microsoft Teams)",
+        "Envíe un correo al administrador de HMIS (hmisadmin@clackamas.us) con:",
+        "Complete los videos y la prueba en el Sistema de Gestión del Aprendizaje (LMS) del condado.",
+        "Envíe su certificado de finalización al administrador de HMIS. El enlace de Microsoft Teams se le envía "
+        "después de este paso.",
+        "Administrador de HMIS: hmisadmin@clackamas.us",
+    ),
+}
+"""Sentences Clackamas's page said when they were in the code; its file says them now."""
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_clackamas_page_says_what_it_said_when_its_words_were_in_the_code(lang: str) -> None:
+    doc = parse(schedule_app().test_client().get(f"/?lang={lang}").get_data(as_text=True))
+    text = " ".join(doc.text().split())
+    for sentence in CLACKAMAS_PAGE[lang]:
+        assert sentence in text, sentence
