@@ -33,6 +33,7 @@ kept: links to them keep working.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -48,7 +49,22 @@ from .table import to_csv
 from .window import feed_window
 from .writer import write_atomic
 
-__all__ = ["export"]
+__all__ = ["Exported", "export", "write_site"]
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """What :func:`write_site` did: every file, in a stable order, and those it wrote (the others held their bytes)."""
+
+    paths: tuple[Path, ...]
+    written: tuple[Path, ...]
+
+    @property
+    def unchanged(self) -> tuple[Path, ...]:
+        """The files left as they were: they held the right bytes already."""
+        done = set(self.written)
+        return tuple(p for p in self.paths if p not in done)
+
 
 def export(
     schedule: Schedule,
@@ -58,6 +74,25 @@ def export(
     base_url: str = "",
     published: Published | None = None,
 ) -> list[Path]:
+    """Write the static site into ``directory`` (:func:`write_site`); the paths, written or already up to date, in a stable order.
+
+    >>> import tempfile
+    >>> from hmis_schedule import clackamas
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     len(export(clackamas(), folder, today=date(2026, 11, 23))) > 100
+    True
+    """
+    return list(write_site(schedule, directory, today=today, base_url=base_url, published=published).paths)
+
+
+def write_site(
+    schedule: Schedule,
+    directory: str | Path,
+    *,
+    today: date,
+    base_url: str = "",
+    published: Published | None = None,
+) -> Exported:
     """Write every feed, one calendar per session and ``sessions.json`` into ``directory``.
 
     Parameters
@@ -82,9 +117,10 @@ def export(
 
     Returns
     -------
-    The paths written (or already up to date), in a stable order: the six
-    feeds, the session calendars, then ``sessions.json`` and ``sessions.csv``
-    (English, then Spanish under ``es/``), then ``feed.atom`` and ``es/feed.atom``.
+    An :class:`Exported`: the paths, in a stable order (the six feeds, the
+    session calendars, then ``sessions.json`` and ``sessions.csv`` (English,
+    then Spanish under ``es/``), then ``feed.atom`` and ``es/feed.atom``), and
+    those written (the others held the same bytes already and were left alone).
 
     Raises
     ------
@@ -97,9 +133,10 @@ def export(
     >>> import tempfile
     >>> from hmis_schedule import clackamas
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     paths = export(clackamas(), folder, today=date(2026, 11, 23))
-    ...     (Path(folder) / "es" / "calendar.ics").read_bytes().count(b"BEGIN:VEVENT")
-    78
+    ...     first = write_site(clackamas(), folder, today=date(2026, 11, 23))
+    ...     again = write_site(clackamas(), folder, today=date(2026, 11, 23))
+    ...     (Path(folder) / "es" / "calendar.ics").read_bytes().count(b"BEGIN:VEVENT"), len(again.written)
+    (78, 0)
     """
     root = Path(directory)
     if root.exists() and not root.is_dir():
@@ -147,10 +184,12 @@ def export(
     for lang in LANGUAGES:
         atom = Addresses(static=True).atom(lang).lstrip("/")
         files.append((atom, render_atom(schedule, today, lang=lang, base_url=base_url, published=published, static=True)))
-    written = []
+    paths: list[Path] = []
+    written: list[Path] = []
     for name, data in files:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data, mode=0o644)
-        written.append(path)
-    return written
+        if write_atomic(path, data, mode=0o644):
+            written.append(path)
+        paths.append(path)
+    return Exported(tuple(paths), tuple(written))
