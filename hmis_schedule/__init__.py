@@ -27,7 +27,7 @@ from .addresses import Addresses, FeedFilter
 from .changes import Change, ExtraSession
 from .closures import Closure, HolidayCalendar
 from .errors import Problem, ScheduleError, SessionNotFoundError, WindowError
-from .facts import LANGUAGES, Contact, Crisis, Onboarding, Text
+from .facts import LANGUAGES, Contact, Crisis, Onboarding, Online, Step, Text
 from .feed import render_feed, render_session, session_summary
 from .files import SCHEMA_VERSION, clackamas, from_toml, load_schedule, to_toml
 from .record import schedule_info, session_record
@@ -52,6 +52,7 @@ __all__ = [
     "HolidayCalendar",
     "Modality",
     "Onboarding",
+    "Online",
     "Problem",
     "Schedule",
     "ScheduleError",
@@ -59,6 +60,7 @@ __all__ = [
     "SessionNotFoundError",
     "Slot",
     "Status",
+    "Step",
     "Text",
     "Weekday",
     "Window",

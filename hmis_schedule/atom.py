@@ -277,7 +277,7 @@ def render_atom(
     feed.language(lang)
     contact = schedule.contact
     if contact is not None:
-        name = contact.department or schedule.name.get(lang)
+        name = contact.department.get(lang) or schedule.name.get(lang)
         feed.author({"name": xml_text(name), "email": xml_text(contact.hmis_email)})
     else:
         feed.author({"name": xml_text(schedule.name.get(lang))})

@@ -60,7 +60,7 @@ from .addresses import private_path
 from .errors import ScheduleError, WindowError
 from .facts import LANGUAGES
 from .feed import render_feed
-from .files import builtin_text, clackamas, load_schedule
+from .files import builtin_text, clackamas, load_schedule, warnings
 from .i18n import translations
 from .private import (
     DEFAULT_DAYS,
@@ -76,7 +76,7 @@ from .rules import Modality
 from .schedule import Schedule
 from .session import Session
 from .state import STATE_FILE_ENV, load_state, publish, published_for, revoke, state_path
-from .text import long_date, session_location, session_reason, session_summary
+from .text import long_date, moved_note, session_location, session_reason, session_summary
 from .window import add_months, feed_window
 
 __all__ = ["FILE_ENV", "READ_ONLY", "cli", "gunicorn_argv", "main"]
@@ -306,11 +306,17 @@ def _day(day: date) -> str:
 
 
 def _status(session: Session) -> str:
+    """The table's Status: cancelled with its reason, a move, a change's reason and the notes, as they apply."""
+    parts = []
     if session.cancelled:
-        return f"cancelled: {session.reason}"
+        parts.append(f"cancelled: {session.reason}")
     if session.moved:
-        return f"moved from {_day(session.original_date)}"
-    return ""
+        parts.append(f"moved from {_day(session.original_date)}")
+    if session.reason and not session.cancelled:
+        parts.append(f"changed: {session.reason}")
+    if session.notes:
+        parts.append(f"notes: {session.notes}")
+    return "; ".join(parts)
 
 
 def _table(rows: Sequence[Sequence[str]]) -> list[str]:
@@ -363,7 +369,7 @@ def next_command(
         f" ({schedule.timezone})"
     )
     click.echo(session_location(session, lang))
-    for line in (session_reason(session, schedule, lang), session.notes):
+    for line in (session_reason(session, schedule, lang), moved_note(session, lang), session.notes):
         if line:
             click.echo(line)
 
@@ -492,6 +498,9 @@ def validate(ctx: click.Context, path: Path | None, fmt: str, file: Path | None)
     """Check a schedule file and report every problem with its field path.
 
     FILE defaults to --file or $HMIS_SCHEDULE. Exits with 1 if the file has problems.
+    What a valid file leaves out that people will miss (no contact, no
+    onboarding steps, no word on how online links arrive) is a warning on
+    stderr (under "warnings" in JSON); the exit status stays 0.
 
     \b
     Example:
@@ -505,12 +514,15 @@ def validate(ctx: click.Context, path: Path | None, fmt: str, file: Path | None)
     except ScheduleError as err:
         if fmt == "json":
             problems = [{"field": p.field, "message": p.message} for p in err.problems]
-            _print_json({"file": str(target), "valid": False, "problems": problems})
+            _print_json({"file": str(target), "valid": False, "problems": problems, "warnings": []})
             ctx.exit(1)
         raise
+    advice = [{"field": w.field, "message": w.message} for w in warnings(schedule)]
     if fmt == "json":
-        _print_json({"file": str(target), "valid": True, "problems": []})
+        _print_json({"file": str(target), "valid": True, "problems": [], "warnings": advice})
         return
+    for item in advice:
+        click.echo(f"warning: {item['field']}: {item['message']}", err=True)
     counts = (
         (len(schedule.slots), "slot"),
         (len(schedule.closures), "closure"),

@@ -8,6 +8,7 @@ never dropped: it stays with status cancelled and the closure's reason.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from datetime import date
 import holidays
 
 from .errors import ScheduleError
+from .facts import Text
 
 __all__ = ["Closure", "HolidayCalendar"]
 
@@ -59,6 +61,9 @@ class HolidayCalendar:
     """Public holidays from the ``holidays`` package, on which sessions are cancelled.
 
     ``exclude`` lists holiday dates on which the office works anyway.
+    ``closed`` is how people read a holiday's closure: ``{holiday}`` in it
+    stands for the holiday's name ("{holiday} - county offices closed");
+    without it, the holiday's name alone is the reason.
 
     >>> oregon = HolidayCalendar(country="US", subdivision="OR")
     >>> oregon.name_on(date(2026, 9, 7))
@@ -71,8 +76,11 @@ class HolidayCalendar:
     subdivision: str | None = None
     observed: bool = True
     exclude: tuple[date, ...] = ()
+    closed: Text = dataclasses.field(default_factory=lambda: Text.of(""))
 
     def __post_init__(self) -> None:
+        if isinstance(self.closed, str):
+            object.__setattr__(self, "closed", Text.of(self.closed))
         countries = _countries()
         if self.country not in countries:
             raise ScheduleError(

@@ -106,7 +106,9 @@ def write_site(
         Today in the schedule's zone; it places the default window.
     base_url:
         The public https root the folder is served at, without a trailing
-        slash (for event URLs and ``ics_url``).
+        slash (for event URLs and ``ics_url``). A static folder has no
+        session pages, so its events' URL is the public page (the
+        schedule's ``url``, else ``base_url + "/"``), not ``/sessions/<uid>``.
     published:
         What was published (:func:`hmis_schedule.state.publish`'s record):
         the feeds, session calendars and records take their SEQUENCE (and
@@ -150,13 +152,16 @@ def write_site(
                 (
                     prefix + name,
                     render_feed(
-                        schedule, window, lang=lang, filter=chosen, base_url=base_url, published=published
+                        schedule, window, lang=lang, filter=chosen, base_url=base_url, published=published,
+                        session_pages=False,
                     ),
                 )
             )
     for lang in LANGUAGES:
         for session in sessions:
-            body = render_session(schedule, session.uid, lang=lang, base_url=base_url, published=published)
+            body = render_session(
+                schedule, session.uid, lang=lang, base_url=base_url, published=published, session_pages=False
+            )
             files.append((session_file(session.uid, lang), body))
     for lang in LANGUAGES:
         prefix = "" if lang == "en" else f"{lang}/"

@@ -29,7 +29,9 @@ form they all read alike:
   escaped by :class:`IcsText`; lines are folded at 75 octets by
   :func:`fold_line` (never inside a UTF-8 character or an escape), CRLF ends.
 
-Addresses in events (the page's URL) come from :mod:`hmis_schedule.addresses`.
+Addresses in events come from :mod:`hmis_schedule.addresses`: with a base
+URL, each event's URL is its session's own page (``/sessions/<uid>``, in the
+feed's language), and its DESCRIPTION ends with the public page.
 
 The window is worked out once, by :func:`feed_window` (the schedule's
 ``[feed]`` defaults and limit applied), and passed to the renderers as a
@@ -54,7 +56,7 @@ from urllib.parse import quote
 from icalendar import Calendar, Component, Conference, Event, vDuration, vText
 from icalendar.enums import STATUS, TRANSP
 
-from .addresses import FeedFilter, feed_filter, page_url
+from .addresses import Addresses, FeedFilter, feed_filter, page_url
 from .i18n import check_language
 from .published import Published
 from .rules import Modality
@@ -233,6 +235,7 @@ def session_event(
     rules: ZoneRules | None = None,
     join_url: str | None = None,
     published: Published | None = None,
+    session_pages: bool = True,
 ) -> Event:
     """The VEVENT of one session.
 
@@ -243,7 +246,10 @@ def session_event(
     lang:
         ``"en"`` or ``"es"``.
     base_url:
-        The public https root, for the event's URL when the schedule has none.
+        The public https root: the event's URL is the session's own page
+        under it (``/sessions/<uid>``), and its DESCRIPTION ends with the
+        public page (the schedule's ``url``, else the root). Without a base
+        URL, the event's URL is the schedule's ``url`` (or none).
     rules:
         The VTIMEZONE rules the calendar carries (default: those of the
         session's year); every time is checked against them.
@@ -255,6 +261,9 @@ def session_event(
         What was published (:class:`~hmis_schedule.published.Published`):
         the event's SEQUENCE, DTSTAMP and LAST-MODIFIED come from it. Without
         it, the computed sequence and the schedule's ``updated``.
+    session_pages:
+        Whether ``base_url`` serves each session's page (the server does;
+        the static export does not: its events' URL is the public page).
 
     Returns
     -------
@@ -270,6 +279,7 @@ def session_event(
         rules = zone_rules(schedule.timezone, session.day.year, session.day.year)
     stamp = _stamp(schedule) if published is None else published.stamp(session, schedule)
     url = page_url(schedule, base_url)
+    own = Addresses(base_url).session_page(session.uid, lang) if base_url and session_pages else url
     join = join_url if join_url and session.modality is Modality.ONLINE and not session.cancelled else ""
     start, end = _moments(session, schedule, rules)
     event = Event.new(
@@ -280,7 +290,7 @@ def session_event(
         start=start,
         end=end,
         organizer=organizer(schedule),
-        url=join or url or None,
+        url=join or own or None,
         conferences=[Conference(join, feature="VIDEO", label=session_location(session, lang))] if join else None,
         categories=[modality_label(session.modality, lang)],
         status=STATUS.CANCELLED if session.cancelled else STATUS.CONFIRMED,
@@ -304,10 +314,14 @@ def _calendar(
     uid: str,
     join_url: str | None = None,
     published: Published | None = None,
+    session_pages: bool = True,
 ) -> Calendar:
     rules = zone_rules(schedule.timezone, *years)
     events: Iterable[Event] = (
-        session_event(s, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url, published=published)
+        session_event(
+            s, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url, published=published,
+            session_pages=session_pages,
+        )
         for s in sessions
     )
     return _head(
@@ -413,6 +427,7 @@ def feed_calendar(
     base_url: str = "",
     join_url: str | None = None,
     published: Published | None = None,
+    session_pages: bool = True,
 ) -> Calendar:
     """The feed as an icalendar :class:`~icalendar.Calendar`, before serializing.
 
@@ -442,6 +457,7 @@ def feed_calendar(
         uid=_feed_uid(schedule, chosen, lang, join_url),
         join_url=join_url,
         published=published,
+        session_pages=session_pages,
     )
 
 
@@ -455,6 +471,7 @@ def render_feed(
     join_url: str | None = None,
     published: Published | None = None,
     parts: Parts | None = None,
+    session_pages: bool = True,
 ) -> bytes:
     """The whole calendar feed: every session in the window, as iCalendar bytes (CRLF).
 
@@ -471,7 +488,8 @@ def render_feed(
     filter:
         ``"all"``, ``"online"`` or ``"in_person"`` (or a :class:`FeedFilter`).
     base_url:
-        The public https root without a trailing slash, for the events' URL.
+        The public https root without a trailing slash: each event's URL is
+        its session's page under it (see :func:`session_event`).
     join_url:
         The meeting's join URL, for a *private* feed only (never a public
         one): online sessions that take place carry it as their URL, in their
@@ -488,6 +506,9 @@ def render_feed(
         VEVENT) are kept between calls, for this schedule only (see
         :class:`Parts`); without it every part is made anew. The bytes are the
         same either way: ``to_ics(feed_calendar(...))``.
+    session_pages:
+        Whether ``base_url`` serves each session's page (``False`` for the
+        static export, which has none: the events' URL is then the public page).
 
     Returns
     -------
@@ -527,7 +548,8 @@ def render_feed(
     def event(session: Session) -> bytes:
         return to_ics(
             session_event(
-                session, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url, published=published
+                session, schedule, lang=lang, base_url=base_url, rules=rules, join_url=join_url, published=published,
+                session_pages=session_pages,
             )
         )
 
@@ -535,7 +557,10 @@ def render_feed(
         events = [event(s) for s in sessions]
     else:
         events = [
-            parts(_event_key(s, schedule, rules, lang, base_url, join_url, published), partial(event, s))
+            parts(
+                _event_key(s, schedule, rules, lang, base_url if session_pages else ("", base_url), join_url, published),
+                partial(event, s),
+            )
             for s in sessions
         ]
     return b"".join(
@@ -560,7 +585,7 @@ def _event_key(
     schedule: Schedule,
     rules: ZoneRules,
     lang: str,
-    base_url: str,
+    base_url: str | tuple[str, str],
     join_url: str | None,
     published: Published | None,
 ) -> Hashable:
@@ -572,7 +597,13 @@ def _event_key(
 
 
 def session_calendar(
-    schedule: Schedule, uid: str, *, lang: str = "en", base_url: str = "", published: Published | None = None
+    schedule: Schedule,
+    uid: str,
+    *,
+    lang: str = "en",
+    base_url: str = "",
+    published: Published | None = None,
+    session_pages: bool = True,
 ) -> Calendar:
     """The one-event calendar of a session, before serializing (see :func:`render_session`).
 
@@ -594,11 +625,18 @@ def session_calendar(
         subscription=False,
         uid=f"{schedule.id}-session-{lang}-{uid}",
         published=published,
+        session_pages=session_pages,
     )
 
 
 def render_session(
-    schedule: Schedule, uid: str, *, lang: str = "en", base_url: str = "", published: Published | None = None
+    schedule: Schedule,
+    uid: str,
+    *,
+    lang: str = "en",
+    base_url: str = "",
+    published: Published | None = None,
+    session_pages: bool = True,
 ) -> bytes:
     """A calendar with one session, for "Add to calendar" buttons.
 
@@ -617,6 +655,8 @@ def render_session(
         The public https root without a trailing slash.
     published:
         What was published, as for :func:`render_feed`.
+    session_pages:
+        As for :func:`render_feed`.
 
     Returns
     -------
@@ -634,4 +674,8 @@ def render_session(
     >>> render_session(s, f"first-monday-20261207@{s.uid_domain}").count(b"BEGIN:VEVENT")
     1
     """
-    return to_ics(session_calendar(schedule, uid, lang=lang, base_url=base_url, published=published))
+    return to_ics(
+        session_calendar(
+            schedule, uid, lang=lang, base_url=base_url, published=published, session_pages=session_pages
+        )
+    )

@@ -30,12 +30,12 @@ from icalendar.prop import vDuration
 from .changes import Change, ExtraSession
 from .closures import Closure, HolidayCalendar
 from .errors import Problem, ScheduleError
-from .facts import LANGUAGES, Contact, Crisis, Onboarding, Text
+from .facts import LANGUAGES, Contact, Crisis, Onboarding, Online, Step, Text
 from .rules import Modality, Slot, Weekday, check_id
 from .schedule import FeedSettings, Schedule, zone_named
 from .values import aware_datetime, day, modality, whole_number
 
-__all__ = ["SCHEMA_VERSION", "clackamas", "from_toml", "load_schedule", "to_toml"]
+__all__ = ["SCHEMA_VERSION", "clackamas", "from_toml", "load_schedule", "to_toml", "warnings"]
 
 SCHEMA_VERSION = 1
 """The version of the schedule file format this library reads and writes."""
@@ -195,7 +195,7 @@ def _list(value: object) -> list[Any]:
 
 _TOP = (
     "schema", "id", "name", "title", "description", "timezone", "updated", "uid_domain", "url",
-    "holidays", "feed", "contact", "crisis", "onboarding", "slots", "closures", "changes",
+    "holidays", "feed", "contact", "crisis", "onboarding", "online", "slots", "closures", "changes",
     "extra_sessions",
 )
 _SLOT = ("id", "ordinal", "weekday", "start", "end", "modality", "location", "room", "notes")
@@ -205,11 +205,13 @@ _CHANGE = (
     "room", "notes", "sequence",
 )
 _CLOSURE = ("date", "reason", "sequence")
-_HOLIDAYS = ("country", "subdivision", "observed", "exclude")
+_HOLIDAYS = ("country", "subdivision", "observed", "exclude", "closed")
 _FEED = ("refresh_interval", "past_days", "future_months", "max_years")
-_CONTACT = ("hmis_email", "department", "phone", "email", "address", "office_hours")
+_CONTACT = ("hmis_email", "hmis_title", "department", "phone", "email", "address", "office_hours")
 _CRISIS = ("name", "phone", "url")
-_ONBOARDING = ("email", "facts", "lms", "subject")
+_ONBOARDING = ("email", "email_step", "subject", "facts", "lms", "lms_url", "steps", "feed_text")
+_STEP = ("title", "text")
+_ONLINE = ("platform", "join", "feed_text")
 
 
 def _slot(data: Mapping[str, Any]) -> Slot:
@@ -272,6 +274,7 @@ def _holidays(data: Mapping[str, Any]) -> HolidayCalendar:
         subdivision=subdivision or None,
         observed=_field(data, "observed", _bool, True),
         exclude=tuple(_field(data, "exclude", lambda v: [_date(x) for x in _list(v)], [])),
+        closed=_field(data, "closed", _text, Text.of("")),
     )
 
 
@@ -288,7 +291,8 @@ def _feed(data: Mapping[str, Any]) -> FeedSettings:
 def _contact(data: Mapping[str, Any]) -> Contact:
     return Contact(
         hmis_email=_field(data, "hmis_email", _str),
-        department=_field(data, "department", _str, ""),
+        hmis_title=_field(data, "hmis_title", _text, Text.of("")),
+        department=_field(data, "department", _text, Text.of("")),
         phone=_field(data, "phone", _str, ""),
         email=_field(data, "email", _str, ""),
         address=_field(data, "address", _str, ""),
@@ -298,19 +302,48 @@ def _contact(data: Mapping[str, Any]) -> Contact:
 
 def _crisis(data: Mapping[str, Any]) -> Crisis:
     return Crisis(
-        name=_field(data, "name", _str),
+        name=_field(data, "name", _text),
         phone=_field(data, "phone", _str),
         url=_field(data, "url", _str, ""),
     )
 
 
+def _texts(value: object) -> tuple[Text, ...]:
+    items = _list(value)
+    return tuple(_field({f"[{i}]": item for i, item in enumerate(items)}, f"[{i}]", _text) for i in range(len(items)))
+
+
+def _step(value: object) -> Step:
+    reader = _Reader()
+    data = reader.table(value, "", _STEP)
+    if data is None or reader.problems:
+        raise ScheduleError("", problems=reader.problems)
+    return Step(title=_field(data, "title", _text), text=_field(data, "text", _text, Text.of("")))
+
+
+def _steps(value: object) -> tuple[Step, ...]:
+    items = _list(value)
+    return tuple(_field({f"[{i}]": item for i, item in enumerate(items)}, f"[{i}]", _step) for i in range(len(items)))
+
+
 def _onboarding(data: Mapping[str, Any]) -> Onboarding:
-    facts = _field(data, "facts", _list)
     return Onboarding(
-        email=_field(data, "email", _str),
-        facts=tuple(_field({f"[{i}]": f for i, f in enumerate(facts)}, f"[{i}]", _text) for i in range(len(facts))),
-        lms=_field(data, "lms", _text),
+        email=_field(data, "email", _str, ""),
+        email_step=_field(data, "email_step", _text, Text.of("")),
+        facts=_field(data, "facts", _texts, ()),
+        lms=_field(data, "lms", _text, Text.of("")),
+        lms_url=_field(data, "lms_url", _str, ""),
         subject=_field(data, "subject", _text, Text.of("HMIS new user training")),
+        steps=_field(data, "steps", _steps, ()),
+        feed_text=_field(data, "feed_text", _text, Text.of("")),
+    )
+
+
+def _online(data: Mapping[str, Any]) -> Online:
+    return Online(
+        platform=_field(data, "platform", _text, Text.of("")),
+        join=_field(data, "join", _text, Text.of("")),
+        feed_text=_field(data, "feed_text", _text, Text.of("")),
     )
 
 
@@ -320,6 +353,7 @@ _SECTIONS: dict[str, tuple[Sequence[str], Callable[[Mapping[str, Any]], Any]]] =
     "contact": (_CONTACT, _contact),
     "crisis": (_CRISIS, _crisis),
     "onboarding": (_ONBOARDING, _onboarding),
+    "online": (_ONLINE, _online),
 }
 _ARRAYS: dict[str, tuple[Sequence[str], Callable[[Mapping[str, Any]], Any]]] = {
     "slots": (_SLOT, _slot),
@@ -387,9 +421,40 @@ def from_data(data: Mapping[str, Any], *, source: str = "<schedule>") -> Schedul
             contact=sections.get("contact"),
             crisis=sections.get("crisis"),
             onboarding=sections.get("onboarding"),
+            online=sections.get("online"),
         )
     except ScheduleError as err:
         raise err.within("", source) from None
+
+
+def warnings(schedule: Schedule) -> tuple[Problem, ...]:
+    """What a valid schedule leaves out that people will miss, each with its field path.
+
+    Not errors: the page and feeds simply leave out what the file does not
+    give (``hmis-schedule validate`` prints these as warnings and exits 0).
+
+    >>> import dataclasses
+    >>> [str(w) for w in warnings(dataclasses.replace(clackamas(), contact=None))]
+    ['contact: not given: the page has no Contact section and feeds carry no ORGANIZER (add at least hmis_email)']
+    """
+    found: list[Problem] = []
+    if schedule.contact is None:
+        found.append(Problem(
+            "contact",
+            "not given: the page has no Contact section and feeds carry no ORGANIZER (add at least hmis_email)",
+        ))  # fmt: skip
+    onboarding = schedule.onboarding
+    if onboarding is None or not (onboarding.email or onboarding.steps):
+        found.append(Problem(
+            "onboarding",
+            "no email or steps: the page has no \"How to get started\" (add email, facts and steps)",
+        ))  # fmt: skip
+    has_online = any(s.modality is Modality.ONLINE for s in schedule.slots) or any(
+        e.modality is Modality.ONLINE for e in schedule.extras
+    )
+    if has_online and (schedule.online is None or not schedule.online.join):
+        found.append(Problem("online.join", "not given: the pages do not say how the link of an online session arrives"))
+    return tuple(found)
 
 
 def from_toml(text: str, *, source: str = "<string>") -> Schedule:
@@ -512,6 +577,12 @@ def _text_value(text: Text) -> Any:
     return value
 
 
+def _inline(data: Mapping[str, Any]) -> Any:
+    table = tomlkit.inline_table()
+    table.update(data)
+    return table
+
+
 def _array(items: Iterable[Any]) -> Any:
     array = tomlkit.array()
     array.extend(items)
@@ -538,8 +609,11 @@ def to_data(schedule: Schedule) -> dict[str, Any]:
     if schedule.holidays is not None:
         h = schedule.holidays
         data["holidays"] = _drop_defaults(
-            {"country": h.country, "subdivision": h.subdivision or "", "observed": h.observed, "exclude": list(h.exclude)},
-            {"subdivision": "", "observed": True, "exclude": []},
+            {
+                "country": h.country, "subdivision": h.subdivision or "", "observed": h.observed,
+                "exclude": list(h.exclude), "closed": _text_value(h.closed),
+            },
+            {"subdivision": "", "observed": True, "exclude": [], "closed": ""},
         )
     f = schedule.feed
     data["feed"] = {
@@ -550,20 +624,42 @@ def to_data(schedule: Schedule) -> dict[str, Any]:
     }
     if schedule.contact is not None:
         c = schedule.contact
-        data["contact"] = {
-            "hmis_email": c.hmis_email, "department": c.department, "phone": c.phone,
-            "email": c.email, "address": c.address, "office_hours": _text_value(c.office_hours),
-        }
+        data["contact"] = _drop_defaults(
+            {
+                "hmis_email": c.hmis_email, "hmis_title": _text_value(c.hmis_title),
+                "department": _text_value(c.department), "phone": c.phone,
+                "email": c.email, "address": c.address, "office_hours": _text_value(c.office_hours),
+            },
+            {"hmis_title": ""},
+        )
     if schedule.crisis is not None:
-        data["crisis"] = {"name": schedule.crisis.name, "phone": schedule.crisis.phone, "url": schedule.crisis.url}
+        data["crisis"] = {
+            "name": _text_value(schedule.crisis.name), "phone": schedule.crisis.phone, "url": schedule.crisis.url,
+        }
     if schedule.onboarding is not None:
         o = schedule.onboarding
-        data["onboarding"] = {
-            "email": o.email,
-            "facts": _array(_text_value(fact) for fact in o.facts),
-            "lms": _text_value(o.lms),
-            "subject": _text_value(o.subject),
-        }
+        data["onboarding"] = _drop_defaults(
+            {
+                "email": o.email,
+                "email_step": _text_value(o.email_step),
+                "subject": _text_value(o.subject),
+                "facts": _array(_text_value(fact) for fact in o.facts),
+                "lms": _text_value(o.lms),
+                "lms_url": o.lms_url,
+                "steps": _array(
+                    _inline(_drop_defaults({"title": _text_value(s.title), "text": _text_value(s.text)}, {"text": ""}))
+                    for s in o.steps
+                ),
+                "feed_text": _text_value(o.feed_text),
+            },
+            {"email": "", "email_step": "", "facts": [], "lms": "", "lms_url": "", "steps": [], "feed_text": ""},
+        )
+    if schedule.online is not None:
+        w = schedule.online
+        data["online"] = _drop_defaults(
+            {"platform": _text_value(w.platform), "join": _text_value(w.join), "feed_text": _text_value(w.feed_text)},
+            {"platform": "", "join": "", "feed_text": ""},
+        )
     data["slots"] = [
         _drop_defaults(
             {

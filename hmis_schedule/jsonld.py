@@ -3,7 +3,8 @@
 A rendering stage like the feed: it maps each session to a plain ``dict``
 and never changes one. Online sessions get a ``VirtualLocation`` (the public
 page, never a meeting link), in-person ones a ``Place`` with a
-``PostalAddress``, cancelled ones ``EventCancelled``.
+``PostalAddress``, cancelled ones ``EventCancelled``, moved ones
+``EventRescheduled`` with the ``previousStartDate`` they were planned for.
 
 >>> from hmis_schedule import clackamas
 >>> s = clackamas()
@@ -16,6 +17,7 @@ page, never a meeting link), in-person ones a ``Place`` with a
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from .rules import Modality
@@ -65,6 +67,8 @@ def event_data(
     description: str = "",
     ics_url: str = "",
     lang: str = "en",
+    event_url: str = "",
+    previous_start: datetime | None = None,
 ) -> dict[str, Any]:
     """The schema.org ``EducationEvent`` of one session.
 
@@ -81,6 +85,13 @@ def event_data(
         The session's ``.ics`` (given as ``sameAs``), if any.
     lang:
         The language the event is given in (``inLanguage``).
+    event_url:
+        The session's own page, if there is one: the event's ``url``
+        (default: the public page). Its ``@id`` is ``page_url#uid`` wherever
+        it is given, so every page names the same event.
+    previous_start:
+        Where a moved session was planned (its ``previousStartDate``); with
+        it, a session that takes place is ``EventRescheduled``.
 
     Returns
     -------
@@ -94,6 +105,8 @@ def event_data(
     ('https://schema.org/EventCancelled', 'VirtualLocation', '2026-09-07T09:00:00-07:00')
     """
     online = session.modality is Modality.ONLINE
+    moved = previous_start is not None and previous_start != session.start
+    status = "EventCancelled" if session.cancelled else "EventRescheduled" if moved else "EventScheduled"
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "EducationEvent",
@@ -101,13 +114,15 @@ def event_data(
         "name": name,
         "startDate": session.start.isoformat(),
         "endDate": session.end.isoformat(),
-        "eventStatus": _SCHEMA + ("EventCancelled" if session.cancelled else "EventScheduled"),
+        "eventStatus": _SCHEMA + status,
         "eventAttendanceMode": _SCHEMA
         + ("OnlineEventAttendanceMode" if online else "OfflineEventAttendanceMode"),
         "isAccessibleForFree": True,
         "inLanguage": lang,
-        "url": page_url,
+        "url": event_url or page_url,
     }
+    if moved and previous_start is not None:
+        data["previousStartDate"] = previous_start.isoformat()
     if description:
         data["description"] = description
     if ics_url:
@@ -124,7 +139,7 @@ def event_data(
     if contact is not None:
         organizer: dict[str, Any] = {
             "@type": "Organization",
-            "name": contact.department or str(schedule.name),
+            "name": contact.department.get(lang) or schedule.name.get(lang),
         }
         if contact.email or contact.hmis_email:
             organizer["email"] = contact.hmis_email or contact.email

@@ -10,7 +10,8 @@ page show the same links:
 - Outlook.com and Microsoft 365: their ``addfromweb`` pages with ``url`` and ``name``;
 - one session into Google Calendar: the ``action=TEMPLATE`` link with the
   times in UTC;
-- ``mailto:`` with a subject and a body, for the first email to the administrator.
+- ``mailto:`` with a subject and a body, for the first email to the administrator;
+- an in-person address on OpenStreetMap.
 
 >>> links = subscribe_links("https://example.org/calendar.ics", name="HMIS training")
 >>> links.webcal
@@ -29,12 +30,13 @@ from urllib.parse import quote, quote_plus
 from .errors import ScheduleError
 from .session import Session
 
-__all__ = ["SubscribeLinks", "google_event_link", "mailto_link", "subscribe_links", "webcal_url"]
+__all__ = ["SubscribeLinks", "google_event_link", "mailto_link", "map_link", "subscribe_links", "webcal_url"]
 
 GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/r?cid="
 GOOGLE_TEMPLATE = "https://calendar.google.com/calendar/render?action=TEMPLATE"
 OUTLOOK_COM = "https://outlook.live.com/calendar/0/addfromweb"
 MICROSOFT_365 = "https://outlook.office.com/calendar/0/addfromweb"
+OPENSTREETMAP_SEARCH = "https://www.openstreetmap.org/search?query="
 
 
 def _q(text: str) -> str:
@@ -148,3 +150,12 @@ def mailto_link(address: str, *, subject: str, lines: Sequence[str] = ()) -> str
     """
     body = "".join(f"{line}: \r\n" for line in lines)
     return f"mailto:{quote(address, safe='@')}?subject={_q(subject)}&body={_q(body)}"
+
+
+def map_link(address: str) -> str:
+    """A link that shows ``address`` on a map: OpenStreetMap's search, which needs no account and no key.
+
+    >>> map_link("2051 Kaen Road, Oregon City, OR 97045")
+    'https://www.openstreetmap.org/search?query=2051%20Kaen%20Road%2C%20Oregon%20City%2C%20OR%2097045'
+    """
+    return OPENSTREETMAP_SEARCH + _q(address.strip())

@@ -116,18 +116,15 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
             }
         }
 
-    def page(summary: str) -> dict[str, Any]:
-        return {
-            "get": {
-                "summary": summary,
-                "parameters": [page_lang],
-                "responses": {
-                    "200": {"description": "An HTML page.", "content": {"text/html": {"schema": text}}},
-                    "304": {"description": "Not modified."},
-                    "400": {"description": "A parameter is not valid.", **problem("html")},
-                },
-            }
+    def page(summary: str, path: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        responses: dict[str, Any] = {
+            "200": {"description": "An HTML page.", "content": {"text/html": {"schema": text}}},
+            "304": {"description": "Not modified."},
+            "400": {"description": "A parameter is not valid.", **problem("html")},
         }
+        if path:
+            responses["404"] = {"description": "No session has this uid (an HTML page).", **problem("html")}
+        return {"get": {"summary": summary, "parameters": [*(path or []), page_lang], "responses": responses}}
 
     nullable_text = {"type": "string"}
     session = {
@@ -181,6 +178,11 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
             "/calendar.ics": calendar("Every session (cancelled ones marked cancelled).", [lang, *window]),
             "/calendar/online.ics": calendar("Online sessions only.", [lang, *window]),
             "/calendar/in-person.ics": calendar("In-person sessions only.", [lang, *window]),
+            "/sessions/{uid}": page(
+                "One session's own page: when, where, status, notes, what to do first, add-to-calendar links, "
+                "schema.org Event data.",
+                [{"name": "uid", "in": "path", "required": True, "schema": text}],
+            ),
             "/sessions/{uid}.ics": calendar(
                 "One session, for Add to calendar.",
                 [{"name": "uid", "in": "path", "required": True, "schema": text}, lang],

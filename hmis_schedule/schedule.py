@@ -28,7 +28,7 @@ from . import clock
 from .changes import Change, ExtraSession
 from .closures import Closure, HolidayCalendar
 from .errors import ScheduleError, SessionNotFoundError, WindowError
-from .facts import Contact, Crisis, Onboarding, Text
+from .facts import Contact, Crisis, Onboarding, Online, Text
 from .rules import Modality, Slot, check_id
 from .session import Session, Status, local_datetime, local_times, parse_uid, session_uid
 from .values import hostname, web_url, whole_number
@@ -108,6 +108,7 @@ class Schedule:
     contact: Contact | None = None
     crisis: Crisis | None = None
     onboarding: Onboarding | None = None
+    online: Online | None = None
     feed: FeedSettings = field(default_factory=FeedSettings)
 
     def __post_init__(self) -> None:
@@ -479,6 +480,33 @@ class Schedule:
         >>> s.session(f"second-monday-20261214@{s.uid_domain}").full_location
         'PSB 216, 2051 Kaen Road, Oregon City, OR 97045'
         """
+        slot_id, day = self._occurrence(uid)
+        reach = self._reach()
+        return self._apply(
+            self._planned(slot_id, day),
+            {c.key: c for c in self.changes},
+            self._closed_days(_shift(day, -reach), _shift(day, reach + timedelta(days=1))),
+        )
+
+    def planned(self, uid: str) -> Session:
+        """The session with this ``uid`` as its slot (or extra session) planned it, before any change or closure.
+
+        A moved session's planned start is where it was moved from.
+
+        Raises
+        ------
+        SessionNotFoundError
+            As :meth:`session`.
+
+        >>> from hmis_schedule import clackamas
+        >>> s = clackamas()
+        >>> s.planned(f"first-monday-20260907@{s.uid_domain}").status.value
+        'scheduled'
+        """
+        return self._planned(*self._occurrence(uid))
+
+    def _occurrence(self, uid: str) -> tuple[str, date]:
+        """The slot id and planned date ``uid`` names, checked against this schedule."""
         parsed = parse_uid(uid) if isinstance(uid, str) else None
         if parsed is None or parsed[2] != self.uid_domain:
             raise SessionNotFoundError(f"no session has the uid {uid!r}", field="uid")
@@ -489,12 +517,7 @@ class Schedule:
             (slot is None or not slot.occurs_on(day)) and (extra is None or extra.date != day)
         ) or not _FIRST_DAY <= day <= _LAST_DAY:
             raise SessionNotFoundError(f"no session has the uid {uid!r}", field="uid")
-        reach = self._reach()
-        return self._apply(
-            self._planned(slot_id, day),
-            {c.key: c for c in self.changes},
-            self._closed_days(_shift(day, -reach), _shift(day, reach + timedelta(days=1))),
-        )
+        return slot_id, day
 
     def today(self, now: datetime | None = None) -> date:
         """Today's date in the schedule's zone (``now`` defaults to the clock)."""

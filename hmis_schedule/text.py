@@ -10,7 +10,7 @@ The schedule's own words (its name, description, a closure's reason, notes)
 come from the schedule file and are used as they are, in the language asked
 for where the file gives one.
 
->>> from datetime import date
+>>> from datetime import date, datetime
 >>> from hmis_schedule import clackamas
 >>> schedule = clackamas()
 >>> labor_day = schedule.sessions_between(date(2026, 9, 7), date(2026, 9, 8))[0]
@@ -23,9 +23,9 @@ for where the file gives one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 
 from .i18n import check_language, translations
 from .rules import Modality
@@ -33,13 +33,16 @@ from .schedule import Schedule
 from .session import Session
 
 __all__ = [
+    "HOLIDAY_MARK",
     "HOLIDAY_NAMES",
     "N_",
     "calendar_description",
     "calendar_name",
+    "clock",
     "holiday_name",
     "long_date",
     "modality_label",
+    "moved_note",
     "session_description",
     "session_location",
     "session_reason",
@@ -81,6 +84,9 @@ HOLIDAY_NAMES = (
 
 _OBSERVED = " (observed)"
 
+HOLIDAY_MARK = "{holiday}"
+"""Where the schedule's ``[holidays]`` ``closed`` wording puts the holiday's name."""
+
 
 def _gettext(lang: str) -> Callable[[str], str]:
     return translations(check_language(lang), DOMAIN).gettext
@@ -115,6 +121,16 @@ def long_date(day: date, lang: str = "en") -> str:
     return format_date(day, format="full", locale=check_language(lang))
 
 
+def clock(moment: datetime, lang: str = "en") -> str:
+    """The wall-clock time of ``moment`` in its own zone, e.g. ``"9:00 AM"``.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> clock(datetime(2027, 2, 8, 13, 0, tzinfo=ZoneInfo("America/Los_Angeles")), "es")
+    '13:00'
+    """
+    return format_time(moment, format="short", tzinfo=moment.tzinfo, locale=check_language(lang))
+
+
 def _is_holiday(session: Session, schedule: Schedule) -> bool:
     if schedule.holidays is None or any(c.date == session.day for c in schedule.closures):
         return False
@@ -124,9 +140,10 @@ def _is_holiday(session: Session, schedule: Schedule) -> bool:
 def session_reason(session: Session, schedule: Schedule, lang: str = "en") -> str:
     """Why a session is cancelled, for people (``""`` for a session that takes place).
 
-    A public holiday reads "Labor Day - county offices closed", with the
-    holiday's name translated; a closure's or change's reason is shown as the
-    schedule file gives it.
+    A public holiday reads as the schedule's ``[holidays]`` ``closed`` says,
+    ``{holiday}`` replaced by the holiday's name in ``lang`` ("Labor Day -
+    county offices closed"), or the name alone; a closure's or change's
+    reason is shown as the schedule file gives it.
 
     >>> from hmis_schedule import clackamas
     >>> s = clackamas()
@@ -135,10 +152,27 @@ def session_reason(session: Session, schedule: Schedule, lang: str = "en") -> st
     """
     if not session.reason:
         return ""
-    if session.cancelled and _is_holiday(session, schedule):
-        _ = _gettext(lang)
-        return _("%(holiday)s - county offices closed") % {"holiday": holiday_name(session.reason, lang)}
+    if session.cancelled and schedule.holidays is not None and _is_holiday(session, schedule):
+        name = holiday_name(session.reason, lang)
+        closed = schedule.holidays.closed.get(lang)
+        return closed.replace(HOLIDAY_MARK, name) if closed else name
     return session.reason
+
+
+def moved_note(session: Session, lang: str = "en") -> str:
+    """"Moved from <planned date>." for a moved session, ``""`` for one on its planned date.
+
+    >>> import dataclasses
+    >>> from hmis_schedule import Change, clackamas
+    >>> s = clackamas()
+    >>> s = dataclasses.replace(s, changes=(Change(slot="second-monday", date=date(2027, 2, 8), to_date=date(2027, 2, 9)),))
+    >>> moved_note(s.session(f"second-monday-20270208@{s.uid_domain}"), "es")
+    'Trasladada desde el lunes, 8 de febrero de 2027.'
+    """
+    if not session.moved:
+        return ""
+    _ = _gettext(lang)
+    return _("Moved from %(date)s.") % {"date": long_date(session.original_date, lang)}
 
 
 def modality_label(modality: Modality, lang: str = "en") -> str:
@@ -188,7 +222,7 @@ def session_summary(session: Session, schedule: Schedule, lang: str = "en") -> s
     ScheduleError
         For an unknown language.
 
-    >>> from datetime import date
+    >>> from datetime import date, datetime
     >>> from hmis_schedule import clackamas
     >>> s = clackamas()
     >>> in_person = s.sessions_between(date(2026, 12, 14), date(2026, 12, 15))[0]
@@ -210,16 +244,25 @@ def session_summary(session: Session, schedule: Schedule, lang: str = "en") -> s
 
 
 def session_description(
-    session: Session, schedule: Schedule, lang: str = "en", page_url: str = "", join_url: str = ""
+    session: Session,
+    schedule: Schedule,
+    lang: str = "en",
+    page_url: str = "",
+    join_url: str = "",
+    *,
+    brief: bool = False,
 ) -> str:
     """The DESCRIPTION: what the session is, what comes first, and whom to contact.
 
     Lines, in order: a cancellation or move notice; the training's
     description; where it happens (with ``join_url``, the meeting link, for
-    an online session of a private feed); the LMS videos, quiz and emailed
-    completion certificate that come first; that the meeting link is sent
-    after the LMS (online sessions without ``join_url``); how to sign up and
-    whom to ask; the session's notes; the public page.
+    an online session of a private feed); what comes first (the schedule's
+    ``[onboarding]`` ``feed_text``); how the meeting link arrives (its
+    ``[online]`` ``feed_text``, online sessions without ``join_url``); how to
+    sign up and whom to ask; the session's notes; the public page. The
+    county's words come from the schedule file; a line it does not give is
+    left out. ``brief`` leaves out how to sign up and whom to ask (for a
+    link whose ``page_url``, the session's own page, says it).
 
     >>> from hmis_schedule import clackamas
     >>> s = clackamas()
@@ -235,7 +278,7 @@ def session_description(
     elif session.reason:
         lines.append(_("Changed: %(reason)s.") % {"reason": session.reason.rstrip(". ")})
     if session.moved:
-        lines.append(_("Moved from %(date)s.") % {"date": long_date(session.original_date, lang)})
+        lines.append(moved_note(session, lang))
     about = schedule.description.get(lang)
     if about:
         lines.append(about)
@@ -246,27 +289,21 @@ def session_description(
         if join_url:
             lines.append(_("Join in %(platform)s: %(url)s") % {"platform": session_location(session, lang), "url": join_url})
     onboarding = schedule.onboarding
-    if onboarding is not None:
-        lines.append(
-            _(
-                "Before the session: watch the videos and pass the quiz in %(lms)s; "
-                "your completion certificate is emailed to you."
-            )
-            % {"lms": onboarding.lms.get(lang)}
-        )
-        if session.modality is Modality.ONLINE and not join_url:
-            lines.append(
-                _("The %(platform)s link is emailed to you after you complete the LMS.")
-                % {"platform": session_location(session, lang)}
-            )
-        lines.append(
-            _('To sign up, email %(email)s (subject "%(subject)s") with:')
-            % {"email": onboarding.email, "subject": onboarding.subject.get(lang)}
-        )
-        lines.extend(f"- {fact.get(lang)}" for fact in onboarding.facts)
+    if onboarding is not None and onboarding.feed_text:
+        lines.append(onboarding.with_lms(onboarding.feed_text, lang))
+    online = schedule.online
+    if session.modality is Modality.ONLINE and not join_url and online is not None and online.feed_text:
+        lines.append(online.feed_text.get(lang))
+    if onboarding is not None and onboarding.email and not brief:
+        words = {"email": onboarding.email, "subject": onboarding.subject.get(lang)}
+        if onboarding.facts:
+            lines.append(_('To sign up, email %(email)s (subject "%(subject)s") with:') % words)
+            lines.extend(f"- {fact.get(lang)}" for fact in onboarding.facts)
+        else:
+            lines.append(_('To sign up, email %(email)s (subject "%(subject)s").') % words)
     contact = schedule.contact
-    if contact is not None:
-        desk = ", ".join(part for part in (contact.department, contact.phone, contact.email) if part)
+    if contact is not None and not brief:
+        desk = ", ".join(part for part in (contact.department.get(lang), contact.phone, contact.email) if part)
         lines.append(_("Questions: %(email)s") % {"email": contact.hmis_email} + (f"; {desk}" if desk else ""))
     if session.notes:
         lines.append(_("Notes: %(notes)s") % {"notes": session.notes})

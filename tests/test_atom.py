@@ -71,7 +71,7 @@ def test_feed_level_fields_as_a_reader_sees_them(lang: str) -> None:
     assert links["alternate"].href == f"{BASE}/" + ("" if lang == "en" else "?lang=es")
     assert SCHEDULE.contact is not None
     assert feed.author_detail.email == SCHEDULE.contact.hmis_email
-    assert feed.author_detail.name == SCHEDULE.contact.department
+    assert feed.author_detail.name == SCHEDULE.contact.department.get(lang)
     assert feed.language == lang
     assert feed.generator == "hmis-schedule"
     assert utc(feed.updated) == SCHEDULE.updated.astimezone(UTC)  # no record: every entry has the schedule's

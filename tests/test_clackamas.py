@@ -225,7 +225,7 @@ def test_the_schedule_carries_the_published_facts(clackamas: Schedule) -> None:
     assert (clackamas.contact.phone, clackamas.contact.email) == ("503-655-8591", "cdgeneral@clackamas.us")
     assert clackamas.contact.address == "2051 Kaen Road, Oregon City, OR 97045"
     assert "Monday to Thursday" in str(clackamas.contact.office_hours)
-    assert clackamas.crisis.phone == "503-655-8575" and "Coordinated Housing Access" in clackamas.crisis.name
+    assert clackamas.crisis.phone == "503-655-8575" and "Coordinated Housing Access" in str(clackamas.crisis.name)
     facts = [str(f) for f in clackamas.onboarding.facts]
     assert facts == [
         "Full name", "Email address", "Job title", "Work phone number",

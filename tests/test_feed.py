@@ -35,7 +35,7 @@ from hmis_schedule import (
     SessionNotFoundError,
     WindowError,
 )
-from hmis_schedule.addresses import FeedFilter, feed_filter, feed_path, session_path
+from hmis_schedule.addresses import FeedFilter, feed_filter, feed_path, session_page_path, session_path
 from hmis_schedule.feed import PRODID, clean_text, fold_line, render_feed, render_session, session_summary
 from hmis_schedule.i18n import LOCALE_DIR
 from hmis_schedule.text import HOLIDAY_NAMES, holiday_name
@@ -281,19 +281,22 @@ def test_description_says_what_comes_first_and_whom_to_contact(clackamas: Schedu
         f"{BASE}/",
     ):
         assert expected in text, expected
-    assert str(event["URL"]) == f"{BASE}/"
+    # the event's URL is the session's own page on the server
+    assert str(event["URL"]) == f"{BASE}{session_page_path(str(event['UID']))}"
 
 
-def test_the_event_url_is_the_schedules_page_when_it_has_one(clackamas: Schedule) -> None:
+def test_the_event_url_is_the_session_page_else_the_schedules_page(clackamas: Schedule) -> None:
     page = "https://www.clackamas.us/hmis/training"
     schedule = dataclasses.replace(clackamas, url=page)
-    (event,) = _calendar(render_feed(
-        schedule, feed_window(schedule, TODAY, date(2026, 12, 7), date(2026, 12, 8)), base_url=BASE
-    )).events
-    assert str(event["URL"]) == page
-    (bare,) = _calendar(render_feed(
-        clackamas, feed_window(clackamas, TODAY, date(2026, 12, 7), date(2026, 12, 8))
-    )).events
+    window = feed_window(schedule, TODAY, date(2026, 12, 7), date(2026, 12, 8))
+    (event,) = _calendar(render_feed(schedule, window, base_url=BASE, lang="es")).events
+    assert str(event["URL"]) == f"{BASE}{session_page_path(str(event['UID']), 'es')}"
+    # without session pages (the static export) or without a base URL: the schedule's page
+    (static,) = _calendar(render_feed(schedule, window, base_url=BASE, session_pages=False)).events
+    assert str(static["URL"]) == page
+    (unserved,) = _calendar(render_feed(schedule, window)).events
+    assert str(unserved["URL"]) == page
+    (bare,) = _calendar(render_feed(clackamas, window)).events
     assert "URL" not in bare
 
 

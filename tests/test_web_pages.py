@@ -25,7 +25,7 @@ from support import BASE, FROZEN, GRID_END, ROOT, Node, parse, schedule_app, upc
 
 import hmis_schedule
 from hmis_schedule import feed, text
-from hmis_schedule.addresses import session_path
+from hmis_schedule.addresses import session_page_path, session_path
 from hmis_schedule.web.templating import TEMPLATES, TRANSLATIONS
 
 SCHEDULE = hmis_schedule.clackamas()
@@ -195,6 +195,9 @@ def test_add_to_calendar_links_for_each_upcoming_session(page: tuple[str, Node],
     ]
     for item, session in zip(items, upcoming(), strict=True):
         hrefs = [a.attrs["href"] or "" for a in item.iter("a")]
+        # The first link is the session's own page (its date and time).
+        assert hrefs[0] == BASE + session_page_path(session.uid, lang)
+        hrefs = hrefs[1:]
         if session.cancelled:
             assert hrefs == []
             continue

@@ -169,9 +169,10 @@ def test_every_own_link_answers_through_the_same_deployment(deployment: Deployme
                 assert answer.status_code == 302, (deployment.name, local)
                 target = urlsplit(answer.headers["Location"])
                 assert target.hostname == "calendar.google.com"
-                # the description it carries ends with the page's address, under the prefix
+                # the description it carries ends with the session's own page, under the prefix
                 details = parse_qs(target.query)["details"][0]
-                assert details.splitlines()[-1] == deployment.origin + PREFIX + "/", (deployment.name, details)
+                session_page = deployment.origin + PREFIX + local.split("?")[0].removesuffix("/google")
+                assert details.splitlines()[-1] == session_page, (deployment.name, details)
                 continue
             assert answer.status_code == 200, (deployment.name, local)
 

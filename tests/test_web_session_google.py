@@ -19,6 +19,7 @@ from support import BASE, FROZEN, schedule_app, upcoming
 
 import hmis_schedule
 from hmis_schedule import text
+from hmis_schedule.addresses import session_page_path
 
 SCHEDULE = hmis_schedule.clackamas()
 UTC_FORM = "%Y%m%dT%H%M%SZ"
@@ -45,7 +46,8 @@ def test_each_upcoming_session_redirects_to_googles_form_with_its_words(based: F
         assert query["text"] == [text.session_summary(session, SCHEDULE, lang)]
         start, end = session.start.astimezone(UTC), session.end.astimezone(UTC)
         assert query["dates"] == [f"{start:{UTC_FORM}}/{end:{UTC_FORM}}"]
-        assert query["details"] == [text.session_description(session, SCHEDULE, lang, BASE + "/")]
+        page = BASE + session_page_path(session.uid, lang)  # the session's own page ends the description
+        assert query["details"] == [text.session_description(session, SCHEDULE, lang, page)]
         assert query["location"] == [text.session_location(session, lang)]
 
 

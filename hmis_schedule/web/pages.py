@@ -1,12 +1,13 @@
-"""The HTML routes: the public page, the embeddable widget, and the page's redirects to Google Calendar.
+"""The HTML routes: the public page, the embeddable widget, each session's own page, and the redirects to Google Calendar.
 
-What they show is the library's (:func:`hmis_schedule.overview.overview` and
-:func:`hmis_schedule.page.page_model`); this module picks the language,
-renders the template and caches the bytes until the page's "next session"
-changes. Pages are answered ``Cache-Control: no-cache``: browsers and proxies
-revalidate them with the ETag on every load (a 304 while unchanged), so a
-page never shows a schedule older than the file; feeds and JSON keep their
-``max-age``.
+What they show is the library's (:func:`hmis_schedule.overview.overview`,
+:func:`hmis_schedule.page.page_model` and :func:`hmis_schedule.page.session_model`);
+this module picks the language, renders the template and caches the bytes
+until the page's "next session" changes (a session's page, until the
+schedule does). Pages are answered ``Cache-Control: no-cache``: browsers and
+proxies revalidate them with the ETag on every load (a 304 while unchanged),
+so a page never shows a schedule older than the file; feeds and JSON keep
+their ``max-age``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, render_template
 
 from hmis_schedule.overview import overview
-from hmis_schedule.page import google_link, page_model
+from hmis_schedule.page import google_link, page_model, session_model
 
 from . import params, public, sources
 from .cache import Rendered, render_cache, rendered
@@ -80,4 +81,30 @@ def session_google(uid: str) -> Response:
         response.location = target
         response.headers.pop("Content-Range", None)
         response.set_data(target.encode())  # whole, even if a Range was asked for
+    return response
+
+
+@bp.get("/sessions/<uid>")
+def session_page(uid: str) -> Response:
+    """One session's own page: when, where, its status, what to do first, add-to-calendar links.
+
+    ``/sessions/<uid>.ics`` (the one-event calendar, :mod:`.feeds`) is another
+    route: Werkzeug matches the rule with the static ``.ics`` part first. An
+    unknown or malformed uid is the 404 page (``SessionNotFoundError``).
+    """
+    loaded = sources.loaded()
+    schedule = loaded.schedule
+    lang = params.negotiated_lang()
+    session = schedule.session(uid)
+    addresses = public.addresses()
+    key = ("session-page", loaded.version, session.uid, lang, addresses.base_url, public.link_root())
+
+    def make() -> Rendered:
+        g.lang = lang
+        model = session_model(schedule, session, lang, addresses)
+        return rendered(render_template("session.html", lang=lang, **model.context()).encode())
+
+    response = respond(render_cache().get(key, sources.settings().now(schedule.zone), make), "text/html", revalidate=True)
+    response.vary.add("Accept-Language")
+    response.content_language.add(lang)
     return response
