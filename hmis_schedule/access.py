@@ -25,7 +25,7 @@ from datetime import datetime
 
 from .errors import ScheduleError
 from .follow import FileFollower
-from .private import Secrets, read_token
+from .private import Secrets, issue_token, read_token
 from .source import Source
 from .state import State
 
@@ -70,6 +70,18 @@ class PrivateFeeds:
         if self.state is not None and self.state.value.is_revoked(grant):
             return None
         return secrets.teams_url
+
+    def issue(self, label: str, *, days: int, now: datetime) -> str:
+        """A new private link's token for ``label``, working ``days`` days from ``now``, signed with the current key.
+
+        Raises
+        ------
+        ScheduleError
+            For a bad label or lifetime (naming the field).
+        """
+        secrets = self._secrets.value
+        assert secrets.secret_key is not None  # checked when loaded
+        return issue_token(secrets.secret_key, label, days=days, now=now)
 
     @property
     def error(self) -> str | None:
