@@ -14,13 +14,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from admin_support import cheap_hashes, PASSWORD, Site, post, sign_in, token
+from admin_support import PASSWORD, Site, cheap_hashes, post, sign_in, token
 from support import BASE, FROZEN, MARKER
 
 from hmis_schedule import clackamas
 from hmis_schedule.invitation import invitation
 from hmis_schedule.state import add_admin, load_state
-
 
 __all__ = ["cheap_hashes"]  # autouse: every test here hashes with small parameters
 
@@ -93,7 +92,7 @@ def test_the_email_holds_the_link_the_next_online_session_and_the_reminder(site:
     mailto = unescape(re.search(r'href="(mailto:[^"]+)"', text).group(1))
     assert mailto.startswith("mailto:alice@agency.example.org?subject=")
     body = unquote(mailto.split("&body=", 1)[1]).replace("\r\n", "\n")
-    subject, expected = invitation(
+    _subject, expected = invitation(
         clackamas(), link=url, expires=FROZEN.astimezone(UTC) + timedelta(days=30), now=FROZEN
     )
     assert body == expected

@@ -13,11 +13,10 @@ import re
 from pathlib import Path
 
 import pytest
-from admin_support import cheap_hashes, OTHER_PASSWORD, PASSWORD, Site, post, sign_in, token, without_tokens
+from admin_support import OTHER_PASSWORD, PASSWORD, Site, cheap_hashes, post, sign_in, token, without_tokens
 from flask.testing import FlaskClient
 
 from hmis_schedule.state import load_state
-
 
 __all__ = ["cheap_hashes"]  # autouse: every test here hashes with small parameters
 
