@@ -23,6 +23,27 @@ another's edits:
    old file or the new one, never a torn one. A read-only file (``chmod 444``)
    is not replaced.
 
+Before anything is written, the outcome lists what subscribers will see
+change (:class:`~hmis_schedule.diff.SessionChange`, over the dates the feeds
+publish and the days the edit names), and two rules are checked on it:
+
+- **the past**: an edit that changes a session that has started already (its
+  start before ``now``), moves one to a time before ``now``, or closes or
+  reopens a day before today (in the schedule's zone), is refused with
+  :class:`PastEditRefused` unless ``allow_past=True``;
+- **overlaps**: an edit that makes a session take place at the same time as
+  another session that takes place is refused with :class:`OverlapRefused`
+  unless ``allow_overlap=True``.
+
+Every edit also takes ``dry_run=True`` (a preview: the same checks and the
+same :class:`Outcome`, nothing written), ``expect_version`` (the
+:attr:`Outcome.version` of the preview: the confirm is refused with
+:class:`StaleEditRefused` if the file changed since) and ``actor`` (who: the
+edit is then recorded in the audit log, :mod:`hmis_schedule.audit`, under
+the same lock). Every refusal reads "Not changed: what and why. What to do."
+(:func:`refusal`); every entry an edit adds or changes gets a one-line
+comment starting ``# hmis-schedule`` saying what it does.
+
 An edit that changes nothing (closing a day already closed for the same
 reason) leaves the file untouched and says so; an edit that fails leaves it
 untouched too. The built-in schedule is never edited in place: copy it with
@@ -45,6 +66,7 @@ Closed Mon 2027-03-15: County floating holiday.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -57,22 +79,33 @@ import tomlkit
 import tomlkit.exceptions
 from tomlkit.toml_document import TOMLDocument
 
-from . import tomldoc, values, writer
+from . import audit, tomldoc, values, writer
+from .diff import SessionChange, session_changes, visible
 from .errors import ScheduleError, SessionNotFoundError
 from .files import decode_text, from_toml
 from .rules import Modality, check_id
 from .schedule import Schedule
 from .session import Session, session_uid
+from .state import publish_window, state_path
 from .writer import LOCK_TIMEOUT
 
 __all__ = [
     "LOCK_TIMEOUT",
+    "OVERLAP_TODO",
+    "PAST_TODO",
+    "STALE_TODO",
     "EditRefused",
     "Outcome",
+    "OverlapRefused",
+    "PastEditRefused",
+    "SessionChange",
+    "StaleEditRefused",
     "add_session",
     "cancel",
     "close",
+    "file_version",
     "move",
+    "refusal",
     "reopen",
     "uncancel",
     "write_new",
@@ -81,27 +114,135 @@ __all__ = [
 _UTC = UTC
 _NEARBY = timedelta(days=45)
 _EDITED_FIELDS = ("to_date", "start", "end", "modality", "location", "room", "notes")
-_KEEP_COMMENT = (
-    "# Added by hmis-schedule: keeps this session as planned, with a higher sequence so\n"
-    "# calendars that showed it cancelled show it again."
-)
+_KEEP_COMMENT = "# hmis-schedule: keeps this session as planned, with a higher sequence so calendars show it again."
+_COMMENTS = {
+    "close": "# hmis-schedule close: the office is closed this day; its sessions show as cancelled.",
+    "cancel": "# hmis-schedule cancel: this session is cancelled; calendars keep it, marked cancelled.",
+    "uncancel": "# hmis-schedule uncancel: takes place as planned again (kept so calendars see a higher sequence).",
+    "move": "# hmis-schedule move: this session is moved or changed; calendars update it in place.",
+    "add-session": "# hmis-schedule add-session: a session outside the recurring pattern.",
+}
+_EXCLUDE_COMMENT = "hmis-schedule reopen: public holidays that are working days for the training"
 _MISSING = "no such file: create one with `hmis-schedule init FILE`"
 _SAME = "the file says so already"
 
 
 class EditRefused(ScheduleError):
-    """An edit that was not made because the file is, or would become, invalid.
+    """An edit that was not made; the file is untouched.
 
-    The file is untouched. ``why`` says why in one sentence; ``problems``
-    lists every problem with its field path.
+    The message reads the same way for every refusal: "Not changed: " what
+    was refused and why, then what to do. The parts stay available to
+    programs: ``why`` (the first sentence), ``todo`` (what to do, in words a
+    caller may replace, see :meth:`text`), ``problems`` (every problem, with
+    its field path) and, for a refusal a person may override, ``override``
+    (the keyword argument that does it, such as ``"allow_past"``).
     """
 
-    def __init__(self, why: str, err: ScheduleError) -> None:
+    override: str | None = None
+    """The keyword argument that makes the edit anyway, or ``None`` if there is none."""
+
+    def __init__(
+        self, why: str, err: ScheduleError | None = None, *, todo: str = "", field: str = ""
+    ) -> None:
         self.why = why
-        super().__init__("", source=err.source, choices=err.choices, problems=err.problems)
+        self.todo = todo
+        self.detail = err is not None
+        if err is None:
+            super().__init__(why, field=field)
+        else:
+            super().__init__("", source=err.source, choices=err.choices, problems=err.problems)
+
+    def text(self, todo: str | None = None) -> str:
+        """The message, with ``todo`` (for example "Pass --allow-past to change it anyway.") as what to do."""
+        todo = self.todo if todo is None else todo
+        head = f"{self.why} {todo}".strip()
+        return f"{head}\n{ScheduleError.__str__(self)}" if self.detail else head
 
     def __str__(self) -> str:
-        return f"{self.why}\n{ScheduleError.__str__(self)}"
+        return self.text()
+
+
+class PastEditRefused(EditRefused):
+    """An edit that would change a session that has started already, or a day before today.
+
+    ``sessions`` are the sessions concerned (as they were, or as the edit
+    would make them); ``day`` is the past day named, if any.
+    """
+
+    override = "allow_past"
+
+    def __init__(self, why: str, *, sessions: tuple[Session, ...] = (), day: date | None = None) -> None:
+        super().__init__(why, todo=PAST_TODO, field="date")
+        self.sessions = sessions
+        self.day = day
+
+
+class OverlapRefused(EditRefused):
+    """An edit that would make a session take place at the same time as another one.
+
+    ``session`` is the session as the edit would make it; ``others`` are the
+    sessions it would overlap.
+    """
+
+    override = "allow_overlap"
+
+    def __init__(self, why: str, *, session: Session, others: tuple[Session, ...]) -> None:
+        super().__init__(why, todo=OVERLAP_TODO, field="start")
+        self.session = session
+        self.others = others
+
+
+class StaleEditRefused(EditRefused):
+    """A confirmed edit whose file changed since its preview (``expect_version`` no longer matches).
+
+    ``expected`` is the version the preview was made on; ``found`` the file's version now.
+    """
+
+    def __init__(self, why: str, *, expected: str, found: str) -> None:
+        super().__init__(why, todo=STALE_TODO, field="version")
+        self.expected = expected
+        self.found = found
+
+
+PAST_TODO = "To change it anyway, confirm that you mean to change the past."
+"""What a :class:`PastEditRefused` says to do; callers say how (``--allow-past``, a check box)."""
+OVERLAP_TODO = "To make the change anyway, confirm that both sessions may take place at once."
+"""What an :class:`OverlapRefused` says to do."""
+STALE_TODO = "Look at the new preview and confirm again."
+"""What a :class:`StaleEditRefused` says to do."""
+
+
+def refusal(err: ScheduleError, todo: str | None = None) -> str:
+    """Any error an edit raised, as one message in the style of :class:`EditRefused`: "Not changed: ..., why. What to do."
+
+    The command line and the admin pages print edits' errors through this,
+    so every refusal reads the same way. ``todo`` replaces what an
+    :class:`EditRefused` says to do (the command line names its flag).
+
+    >>> print(refusal(ScheduleError("slot 'x' has no session on Mon 2027-01-11", field="date")))
+    Not changed: slot 'x' has no session on Mon 2027-01-11.
+    """
+    if isinstance(err, EditRefused):
+        return err.text(todo)
+    if len(err.problems) == 1:
+        body = err.message.rstrip(".")
+        where = f"{err.source}: " if err.source else ""
+        return f"Not changed: {where}{body}."
+    return f"Not changed: {ScheduleError.__str__(err)}"
+
+
+def file_version(path: str | Path) -> str:
+    """The version of the file ``path``: a digest of its bytes (SHA-256, hex), as :attr:`Outcome.version` says.
+
+    A preview's :attr:`Outcome.version`, passed back as ``expect_version``,
+    refuses the confirmed edit if the file changed in between.
+
+    Raises
+    ------
+    ScheduleError
+        If the file is missing, a folder, or cannot be read.
+    """
+    return _digest(_read_bytes(_target(path)))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,7 +260,16 @@ class Outcome:
     notes:
         What else to know (the sessions that day, a closed landing day, ...).
     schedule:
-        The schedule as the file now describes it.
+        The schedule as the file now describes it (or would, after a dry run).
+    changes:
+        What subscribers see change, session by session (over the dates the
+        feeds publish and the days the edit names); empty when nothing changed.
+    dry_run:
+        Whether this was a preview: then nothing was written and ``changed``
+        says whether the file would be rewritten.
+    version:
+        The version (:func:`file_version`) of the file the edit read; pass it
+        as ``expect_version`` to confirm a preview.
     """
 
     path: Path
@@ -127,12 +277,27 @@ class Outcome:
     summary: str
     notes: tuple[str, ...] = ()
     schedule: Schedule
+    changes: tuple[SessionChange, ...] = ()
+    dry_run: bool = False
+    version: str = ""
 
 
 # -- the edits --------------------------------------------------------------
 
 
-def close(path: str | Path, day: date, *, reason: str, now: datetime) -> Outcome:
+def close(
+    path: str | Path,
+    day: date,
+    *,
+    reason: str,
+    now: datetime,
+    allow_past: bool = False,
+    allow_overlap: bool = False,
+    dry_run: bool = False,
+    expect_version: str | None = None,
+    actor: str | None = None,
+    audit_file: str | Path | None = None,
+) -> Outcome:
     """Close the office on ``day``: every session that day is cancelled with ``reason``.
 
     If ``day`` has a closure already, its reason is updated and its sequence
@@ -172,16 +337,22 @@ def close(path: str | Path, day: date, *, reason: str, now: datetime) -> Outcome
     >>> folder.cleanup()
     """
     reason = _required_text(reason, "reason", "say why the office is closed")
-    with _editing(path, now) as e:
+    options = _Options(
+        allow_past=allow_past, allow_overlap=allow_overlap, dry_run=dry_run,
+        expect_version=expect_version, actor=actor, audit_file=audit_file,
+    )
+    with _editing(path, now, "close", options) as e:
         e.affects(day)
+        e.names_day(day)
         index = _index(e.before.closures, lambda c: c.date == day)
         if index is None:
-            tomldoc.append_entry(e.doc, "closures", {"date": day, "reason": reason})
+            tomldoc.append_entry(e.doc, "closures", {"date": day, "reason": reason}, comment=_COMMENTS["close"])
             summary, same = f"Closed {_day(day)}: {reason}.", _SAME
         else:
             old = e.before.closures[index].reason
             entry = e.entry("closures", index)
             tomldoc.set_key(entry, "reason", reason)
+            tomldoc.set_comment(entry, _COMMENTS["close"])
             e.raise_sequence(entry)
             summary = f"Changed the reason of the closure on {_day(day)} to {reason!r} (was {old!r})."
             same = f"{_day(day)} is closed already: {old}"
@@ -199,7 +370,18 @@ def close(path: str | Path, day: date, *, reason: str, now: datetime) -> Outcome
         return e.outcome(summary, [note])
 
 
-def reopen(path: str | Path, day: date, *, now: datetime) -> Outcome:
+def reopen(
+    path: str | Path,
+    day: date,
+    *,
+    now: datetime,
+    allow_past: bool = False,
+    allow_overlap: bool = False,
+    dry_run: bool = False,
+    expect_version: str | None = None,
+    actor: str | None = None,
+    audit_file: str | Path | None = None,
+) -> Outcome:
     """Open the office again on ``day``: remove its closure, or work on its public holiday.
 
     A dated closure is removed; a public holiday is added to
@@ -235,9 +417,14 @@ def reopen(path: str | Path, day: date, *, now: datetime) -> Outcome:
     >>> folder.cleanup()
     """
 
-    with _editing(path, now) as e:
+    options = _Options(
+        allow_past=allow_past, allow_overlap=allow_overlap, dry_run=dry_run,
+        expect_version=expect_version, actor=actor, audit_file=audit_file,
+    )
+    with _editing(path, now, "reopen", options) as e:
         before = e.before
         e.affects(day)
+        e.names_day(day)
         index = _index(before.closures, lambda c: c.date == day)
         holiday = before.holidays.name_on(day) if before.holidays is not None else None
         if index is None and holiday is None:
@@ -262,6 +449,9 @@ def reopen(path: str | Path, day: date, *, now: datetime) -> Outcome:
                 f"{holiday} is a working day for the training (added to [holidays].exclude)"
             )
             tomldoc.append_item(e.doc["holidays"], "exclude", day)
+            exclude = e.doc["holidays"]["exclude"]
+            if not exclude.trivia.comment:
+                exclude.comment(_EXCLUDE_COMMENT)
         after = e.after()
         if after is None:
             return e.unchanged()
@@ -276,7 +466,20 @@ def reopen(path: str | Path, day: date, *, now: datetime) -> Outcome:
         return e.outcome(f"Reopened {_day(day)}: {'; '.join(done)}.", notes)
 
 
-def cancel(path: str | Path, slot: str, day: date, *, reason: str, now: datetime) -> Outcome:
+def cancel(
+    path: str | Path,
+    slot: str,
+    day: date,
+    *,
+    reason: str,
+    now: datetime,
+    allow_past: bool = False,
+    allow_overlap: bool = False,
+    dry_run: bool = False,
+    expect_version: str | None = None,
+    actor: str | None = None,
+    audit_file: str | Path | None = None,
+) -> Outcome:
     """Cancel the session of ``slot`` on ``day`` (kept in calendars, marked cancelled).
 
     ``day`` is the session's planned date, or the date it was moved to. A
@@ -323,13 +526,20 @@ def cancel(path: str | Path, slot: str, day: date, *, reason: str, now: datetime
     """
     reason = _required_text(reason, "reason", "say why the session is cancelled")
 
-    with _editing(path, now) as e:
+    options = _Options(
+        allow_past=allow_past, allow_overlap=allow_overlap, dry_run=dry_run,
+        expect_version=expect_version, actor=actor, audit_file=audit_file,
+    )
+    with _editing(path, now, "cancel", options) as e:
         planned, old, notes = e.occurrence(slot, day)
         e.affects(planned, old.day)
         index = _index(e.before.changes, lambda c: c.key == (slot, planned))
         same = _SAME
         if index is None:
-            tomldoc.append_entry(e.doc, "changes", {"slot": slot, "date": planned, "cancel": True, "reason": reason})
+            tomldoc.append_entry(
+                e.doc, "changes", {"slot": slot, "date": planned, "cancel": True, "reason": reason},
+                comment=_COMMENTS["cancel"],
+            )
         else:
             change = e.before.changes[index]
             entry = e.entry("changes", index)
@@ -345,13 +555,26 @@ def cancel(path: str | Path, slot: str, day: date, *, reason: str, now: datetime
                     del entry[name]
             tomldoc.set_key(entry, "cancel", True)
             tomldoc.set_key(entry, "reason", reason)
+            tomldoc.set_comment(entry, _COMMENTS["cancel"])
             e.raise_sequence(entry)
         if e.after() is None:
             return e.unchanged(same)
         return e.outcome(f"Cancelled {slot} {_when(old)}: {reason}.", notes)
 
 
-def uncancel(path: str | Path, slot: str, day: date, *, now: datetime) -> Outcome:
+def uncancel(
+    path: str | Path,
+    slot: str,
+    day: date,
+    *,
+    now: datetime,
+    allow_past: bool = False,
+    allow_overlap: bool = False,
+    dry_run: bool = False,
+    expect_version: str | None = None,
+    actor: str | None = None,
+    audit_file: str | Path | None = None,
+) -> Outcome:
     """Undo :func:`cancel`: the session of ``slot`` on ``day`` takes place as planned again.
 
     Parameters
@@ -386,7 +609,11 @@ def uncancel(path: str | Path, slot: str, day: date, *, now: datetime) -> Outcom
     >>> folder.cleanup()
     """
 
-    with _editing(path, now) as e:
+    options = _Options(
+        allow_past=allow_past, allow_overlap=allow_overlap, dry_run=dry_run,
+        expect_version=expect_version, actor=actor, audit_file=audit_file,
+    )
+    with _editing(path, now, "uncancel", options) as e:
         planned, old, notes = e.occurrence(slot, day)
         e.affects(planned)
         index = _index(e.before.changes, lambda c: c.key == (slot, planned))
@@ -398,6 +625,7 @@ def uncancel(path: str | Path, slot: str, day: date, *, now: datetime) -> Outcom
             if name in entry:
                 del entry[name]
         tomldoc.set_key(entry, "to_date", planned)  # a change that keeps the session on its date
+        tomldoc.set_comment(entry, _COMMENTS["uncancel"])
         e.raise_sequence(entry)
         after = e.after()
         if after is None:
@@ -421,6 +649,12 @@ def move(
     room: str | None = None,
     modality: Modality | str | None = None,
     notes: str | None = None,
+    allow_past: bool = False,
+    allow_overlap: bool = False,
+    dry_run: bool = False,
+    expect_version: str | None = None,
+    actor: str | None = None,
+    audit_file: str | Path | None = None,
 ) -> Outcome:
     """Move the session of ``slot`` on ``day`` to another date, time or place.
 
@@ -483,12 +717,16 @@ def move(
             "say what to change: to_date, start, end, location, room, modality or notes", field="to_date"
         )
 
-    with _editing(path, now) as e:
+    options = _Options(
+        allow_past=allow_past, allow_overlap=allow_overlap, dry_run=dry_run,
+        expect_version=expect_version, actor=actor, audit_file=audit_file,
+    )
+    with _editing(path, now, "move", options) as e:
         planned, old, notes_ = e.occurrence(slot, day)
         e.affects(planned, old.day, wanted.get("to_date", planned))
         index = _index(e.before.changes, lambda c: c.key == (slot, planned))
         if index is None:
-            tomldoc.append_entry(e.doc, "changes", {"slot": slot, "date": planned, **wanted})
+            tomldoc.append_entry(e.doc, "changes", {"slot": slot, "date": planned, **wanted}, comment=_COMMENTS["move"])
         else:
             change = e.before.changes[index]
             entry = e.entry("changes", index)
@@ -499,9 +737,10 @@ def move(
                         del entry[name]
             for name, value in wanted.items():
                 tomldoc.set_key(entry, name, value)
+            tomldoc.set_comment(entry, _COMMENTS["move"])
             e.raise_sequence(entry)
         after = e.after()
-        if after is None or _visible(after.session(old.uid)) == _visible(old):
+        if after is None or visible(after.session(old.uid)) == visible(old):
             return e.unchanged(f"{slot} {_when(old)} is there already")
         new = after.session(old.uid)
         if new.cancelled:
@@ -522,6 +761,12 @@ def add_session(
     location: str = "",
     room: str = "",
     notes: str = "",
+    allow_past: bool = False,
+    allow_overlap: bool = False,
+    dry_run: bool = False,
+    expect_version: str | None = None,
+    actor: str | None = None,
+    audit_file: str | Path | None = None,
 ) -> Outcome:
     """Add a session outside the recurring rules (a make-up date, a Spanish-language session).
 
@@ -579,7 +824,11 @@ def add_session(
         if text.strip():
             data[name] = text.strip()
 
-    with _editing(path, now) as e:
+    options = _Options(
+        allow_past=allow_past, allow_overlap=allow_overlap, dry_run=dry_run,
+        expect_version=expect_version, actor=actor, audit_file=audit_file,
+    )
+    with _editing(path, now, "add-session", options) as e:
         taken = {s.id: f"slot {s.id!r}" for s in e.before.slots}
         taken.update({x.id: f"the extra session on {x.date}" for x in e.before.extras})
         if session_id in taken:
@@ -589,7 +838,7 @@ def add_session(
                 field="id",
             )
         e.affects(day)
-        tomldoc.append_entry(e.doc, "extra_sessions", data)
+        tomldoc.append_entry(e.doc, "extra_sessions", data, comment=_COMMENTS["add-session"])
         after = e.after()
         if after is None:
             return e.unchanged()
@@ -662,6 +911,27 @@ class _Occurrence(NamedTuple):
     notes: list[str]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Options:
+    """How an edit is made: the rules it may override, whether it is a preview, whom the audit log names."""
+
+    allow_past: bool = False
+    allow_overlap: bool = False
+    dry_run: bool = False
+    expect_version: str | None = None
+    actor: str | None = None
+    audit_file: str | Path | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("allow_past", "allow_overlap", "dry_run"):
+            if not isinstance(getattr(self, name), bool):
+                raise ScheduleError(f"expected True or False, got {getattr(self, name)!r}", field=name)
+        if self.expect_version is not None and not isinstance(self.expect_version, str):
+            raise ScheduleError(f"expected a file version, got {self.expect_version!r}", field="expect_version")
+        if self.actor is not None:
+            object.__setattr__(self, "actor", audit.check_actor(self.actor))
+
+
 @dataclass(slots=True, kw_only=True)
 class _Edit:
     """One edit in progress, inside :func:`_editing`: the file as read and the document being changed.
@@ -675,13 +945,19 @@ class _Edit:
     """
 
     target: Path
+    now: datetime
     stamp: datetime
+    action: str
+    options: _Options
+    version: str
     before: Schedule
     doc: TOMLDocument
     days: set[date] = field(default_factory=set)
+    named: set[date] = field(default_factory=set)
     raised: list[Any] = field(default_factory=list)
     stamped: Schedule | None = None
     to_write: bytes | None = None
+    result: Outcome | None = None
 
     def occurrence(self, slot: str, day: date) -> _Occurrence:
         """The session of ``slot`` on ``day`` (its planned date or the date it was moved to)."""
@@ -695,6 +971,10 @@ class _Edit:
     def affects(self, *days: date) -> None:
         """Say that the sessions on ``days`` may change (their sequences must rise if they do)."""
         self.days.update(days)
+
+    def names_day(self, day: date) -> None:
+        """Say that the edit is about the whole of ``day`` (close, reopen): refused if ``day`` is before today."""
+        self.named.add(day)
 
     def raise_sequence(self, entry: Any) -> None:
         """Say that ``entry`` (a closure or change) changed: its ``sequence`` goes up by one."""
@@ -719,16 +999,81 @@ class _Edit:
         return self.stamped
 
     def outcome(self, summary: str, notes: Iterable[str] = ()) -> Outcome:
-        """What the edit did; the edited document is written when the ``with`` block ends."""
+        """What the edit did; the edited document is written when the ``with`` block ends.
+
+        Raises :class:`PastEditRefused` or :class:`OverlapRefused` if the
+        edit breaks a rule its options do not override.
+        """
         if self.stamped is None:
             raise RuntimeError("call after() first: it checks and stamps the edited document")
+        changes = self._changes(self.stamped)
+        self._check_past(changes)
+        self._check_overlaps(self.stamped, changes)
         self.to_write = tomlkit.dumps(self.doc).encode("utf-8")
-        return Outcome(path=self.target, changed=True, summary=summary, notes=tuple(notes), schedule=self.stamped)
+        self.result = Outcome(
+            path=self.target, changed=True, summary=summary, notes=tuple(notes), schedule=self.stamped,
+            changes=changes, dry_run=self.options.dry_run, version=self.version,
+        )
+        return self.result
 
     def unchanged(self, same: str = _SAME) -> Outcome:
         """An edit that changes nothing (the file says ``same`` already): nothing is written."""
         self.to_write = None
-        return Outcome(path=self.target, changed=False, summary=f"Nothing to change: {same}.", schedule=self.before)
+        return Outcome(
+            path=self.target, changed=False, summary=f"Nothing to change: {same}.", schedule=self.before,
+            dry_run=self.options.dry_run, version=self.version,
+        )
+
+    def _changes(self, after: Schedule) -> tuple[SessionChange, ...]:
+        """What subscribers see change: over the dates the feeds publish and the days the edit names."""
+        start, end = publish_window(self.before, self.before.today(self.now))
+        if self.days:
+            start, end = min(start, min(self.days)), max(end, max(self.days) + timedelta(days=1))
+        return session_changes(self.before, after, start, end)
+
+    def _check_past(self, changes: tuple[SessionChange, ...]) -> None:
+        """Refuse a change of a session that has started, or of a day before today (unless ``allow_past``)."""
+        if self.options.allow_past:
+            return
+        today = self.before.today(self.now)
+        for day in sorted(self.named):
+            if day < today:
+                raise PastEditRefused(
+                    f"Not changed: {_day(day)} is in the past (today is {_day(today)}).",
+                    day=day, sessions=tuple(c.session for c in changes),
+                )
+        for change in changes:
+            old, new = change.before, change.after
+            if old is not None and old.start < self.now:
+                done = "has already taken place" if old.end <= self.now else "has already started"
+                raise PastEditRefused(
+                    f"Not changed: the session {old.slot_id} on {_when(old)} {done}.", sessions=(old,)
+                )
+            if new is not None and new.start < self.now:
+                raise PastEditRefused(
+                    f"Not changed: the new time of {new.slot_id}, {_when(new)}, is in the past.", sessions=(new,)
+                )
+
+    def _check_overlaps(self, after: Schedule, changes: tuple[SessionChange, ...]) -> None:
+        """Refuse a session that would newly take place at the time of another (unless ``allow_overlap``)."""
+        if self.options.allow_overlap:
+            return
+        for change in changes:
+            new, old = change.after, change.before
+            if new is None or new.cancelled:
+                continue
+            if old is not None and not old.cancelled and (old.start, old.end) == (new.start, new.end):
+                continue  # it takes place at the same time as before: no overlap is new
+            others = tuple(
+                o for o in after.sessions_between(new.day - timedelta(days=1), new.end.date() + timedelta(days=1))
+                if o.uid != new.uid and not o.cancelled and o.start < new.end and new.start < o.end
+            )
+            if others:
+                names = "; ".join(f"{o.slot_id} {_when(o)}" for o in others)
+                raise OverlapRefused(
+                    f"Not changed: {new.slot_id} on {_when(new)} would overlap {names}.",
+                    session=new, others=others,
+                )
 
     def _keep_sequences_rising(self, after: Schedule) -> Schedule:
         """Make every session whose content the edit changed get a higher sequence than before.
@@ -750,7 +1095,7 @@ class _Edit:
                 old, new = before.session(uid), after.session(uid)
             except SessionNotFoundError:
                 continue  # a session the edit added or removed
-            if _visible(old) != _visible(new) and new.sequence <= old.sequence:
+            if visible(old) != visible(new) and new.sequence <= old.sequence:
                 short[uid] = (new, old.sequence - new.sequence + 1)
         if not short:
             return after
@@ -770,33 +1115,56 @@ class _Edit:
 
 
 @contextlib.contextmanager
-def _editing(path: str | Path, now: datetime) -> Iterator[_Edit]:
+def _editing(path: str | Path, now: datetime, action: str, options: _Options) -> Iterator[_Edit]:
     """Lock ``path``, read and check it, yield the edit; write what its outcome planned, once, on a clean exit.
 
-    An error inside the block, or an edit that ends with
+    An error inside the block, a dry run, or an edit that ends with
     :meth:`_Edit.unchanged`, leaves the file untouched. A missing file is
-    refused before its lock file is made.
+    refused before its lock file is made. A file whose version is not
+    ``options.expect_version`` is refused (:class:`StaleEditRefused`). An
+    edit written is recorded in the audit log when ``options.actor`` is
+    given, under the same lock.
     """
     target = _target(path)
     stamp = _stamp(now)
     with writer.locked(target, timeout=LOCK_TIMEOUT, missing=_MISSING):
-        text = _read(target)
+        raw = _read_bytes(target)
+        version = _digest(raw)
+        if options.expect_version is not None and options.expect_version != version:
+            raise StaleEditRefused(
+                "Not changed: the schedule file changed after the preview was made (another edit was saved).",
+                expected=options.expect_version, found=version,
+            )
+        text = decode_text(raw, str(target))  # refuses a file that is not UTF-8, naming the byte
         try:
             before = from_toml(text, source=str(target))
         except ScheduleError as err:
             raise EditRefused(
-                f"{target} has problems already, so it is not edited: fix them first "
-                f"(`hmis-schedule validate {target}` lists them).",
+                f"Not changed: {target} has problems already, so it is not edited.",
                 err,
+                todo=f"Fix them first (`hmis-schedule validate --file {target}` lists them).",
             ) from None
         try:
             doc = tomlkit.parse(text)
         except tomlkit.exceptions.TOMLKitError as err:  # tomllib read it, so this is unlikely
             raise ScheduleError(f"cannot be edited: {err}", source=str(target)) from None
-        edit = _Edit(target=target, stamp=stamp, before=before, doc=doc)
+        edit = _Edit(
+            target=target, now=values.aware_datetime(now, "now", text=False), stamp=stamp, action=action,
+            options=options, version=version, before=before, doc=doc,
+        )
         yield edit
-        if edit.to_write is not None:
-            writer.write_atomic(target, edit.to_write, backup=True)
+        if edit.to_write is None or options.dry_run:
+            return
+        writer.write_atomic(target, edit.to_write, backup=True)
+        if options.actor is not None and edit.result is not None:
+            log = options.audit_file if options.audit_file is not None else audit.audit_path(state_path(target))
+            audit.append(
+                log,
+                audit.AuditEntry(
+                    at=stamp, actor=options.actor, action=action, summary=edit.result.summary,
+                    changes=tuple(c.to_data() for c in edit.result.changes),
+                ),
+            )
 
 
 def _reread(doc: TOMLDocument, target: Path) -> Schedule:
@@ -805,7 +1173,9 @@ def _reread(doc: TOMLDocument, target: Path) -> Schedule:
         return from_toml(tomlkit.dumps(doc), source=str(target))
     except ScheduleError as err:
         raise EditRefused(
-            f"Refused: this edit would make {target} invalid, so the file was not changed.", err
+            f"Not changed: this edit would make {target} invalid.",
+            err,
+            todo="Change the values named below and try again.",
         ) from None
 
 
@@ -826,15 +1196,18 @@ def _stamp(now: object) -> datetime:
     return values.aware_datetime(now, "now", text=False).astimezone(_UTC).replace(microsecond=0)
 
 
-def _read(target: Path) -> str:
-    """The text of the schedule file ``target``; a :class:`ScheduleError` if it cannot be read."""
+def _read_bytes(target: Path) -> bytes:
+    """The bytes of the schedule file ``target``; a :class:`ScheduleError` if it cannot be read."""
     try:
-        raw = target.read_bytes()
+        return target.read_bytes()
     except FileNotFoundError:  # removed since the lock was taken
         raise ScheduleError(_MISSING, source=str(target)) from None
     except IsADirectoryError:
         raise ScheduleError("is a folder, not a schedule file", source=str(target)) from None
-    return decode_text(raw, str(target))  # refuses a file that is not UTF-8, naming the byte
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
 
 
 # -- small helpers -------------------------------------------------------------
@@ -874,12 +1247,6 @@ def _occurrence(schedule: Schedule, slot: str, day: date) -> tuple[date, list[st
         raise ScheduleError(f"extra session {slot!r} is on {_day(extras[slot].date)}, not {_day(day)}", field="date")
     nearby = ", ".join(_day(d) for d in slots[slot].dates(day - _NEARBY, day + _NEARBY))
     raise ScheduleError(f"slot {slot!r} has no session on {_day(day)} (nearby: {nearby or 'none'})", field="date")
-
-
-def _visible(session: Session) -> tuple[object, ...]:
-    """Everything about a session a subscriber sees (not its sequence)."""
-    s = session
-    return (s.start, s.end, s.modality, s.location, s.room, s.notes, s.status, s.reason)
 
 
 def _day(day: date) -> str:

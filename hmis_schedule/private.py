@@ -45,6 +45,7 @@ from pathlib import Path
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
+from . import audit
 from .errors import Problem, ScheduleError
 from .files import decode_text, read_text
 from .values import MAX_URL, aware_datetime, https_url, whole_number
@@ -62,6 +63,7 @@ __all__ = [
     "check_join_url",
     "check_label",
     "check_secret_key",
+    "issue_recorded",
     "issue_token",
     "load_secrets",
     "read_token",
@@ -460,6 +462,57 @@ def issue_token(secret_key: str, label: str, *, days: int = DEFAULT_DAYS, now: d
     payload = {"l": check_label(label), "d": _check_days(days)}
     stamp = int(_aware(now).timestamp())
     return _serializer(key, stamp).dumps(payload)
+
+
+def issue_recorded(
+    secret_key: str,
+    label: str,
+    *,
+    days: int = DEFAULT_DAYS,
+    now: datetime,
+    actor: str,
+    audit_file: str | Path,
+) -> tuple[str, Grant]:
+    """:func:`issue_token`, and record in the audit log ``audit_file`` that ``actor`` issued it.
+
+    The log gets the label and the expiry, never the token or the link
+    (:mod:`hmis_schedule.audit`).
+
+    Returns
+    -------
+    The token and its :class:`Grant` (label, issue time, expiry).
+
+    Raises
+    ------
+    ScheduleError
+        As :func:`issue_token`, or for an empty actor; nothing is recorded then.
+    OSError
+        If the log cannot be written (the token is then not returned).
+
+    >>> import tempfile
+    >>> from hmis_schedule.audit import read
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> log = Path(folder.name) / "s.audit.jsonl"
+    >>> token, grant = issue_recorded("k" * 32, "Alice", days=30, now=datetime(2026, 12, 1, tzinfo=UTC),
+    ...                               actor="cli:maria", audit_file=log)
+    >>> entry = read(log).entries[0]
+    >>> entry.action, entry.label, entry.expires == grant.expires, token in log.read_text()
+    ('private-link', 'Alice', True, False)
+    >>> folder.cleanup()
+    """
+    who = audit.check_actor(actor)
+    token = issue_token(secret_key, label, days=days, now=now)
+    issued = _aware(now).astimezone(UTC).replace(microsecond=0)
+    grant = Grant(label=check_label(label), issued=issued, expires=issued + timedelta(days=_check_days(days)))
+    audit.append(
+        audit_file,
+        audit.AuditEntry(
+            at=issued, actor=who, action="private-link", label=grant.label, expires=grant.expires,
+            summary=f"Issued a private feed link for {grant.label!r}, working until "
+            f"{grant.expires:%Y-%m-%d %H:%M} UTC ({days} days).",
+        ),
+    )
+    return token, grant
 
 
 def read_token(secret_key: str, token: object, *, now: datetime) -> Grant | None:

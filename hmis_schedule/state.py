@@ -56,7 +56,7 @@ from typing import Any
 import tomlkit
 import tomlkit.exceptions
 
-from . import writer
+from . import audit, writer
 from .accounts import (
     Account,
     AdminRefused,
@@ -245,7 +245,14 @@ def load_state(path: str | os.PathLike[str]) -> State:
     return State() if text is None else from_state_toml(text, source=str(path))
 
 
-def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revocation:
+def revoke(
+    path: str | os.PathLike[str],
+    label: str,
+    *,
+    now: datetime,
+    actor: str | None = None,
+    audit_file: str | os.PathLike[str] | None = None,
+) -> Revocation:
     """Revoke every private link labelled ``label`` issued up to ``now``, in the state file ``path``.
 
     Revoking a label again moves its time to ``now``. The file is created if
@@ -261,6 +268,11 @@ def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revoca
         The label given to ``hmis-schedule private-link``.
     now:
         The revocation time (aware); whole seconds are kept.
+    actor:
+        Who revokes (``cli:alice``, ``admin:maria``): the revocation is then
+        recorded in the audit log, under the state file's lock.
+    audit_file:
+        The audit log (default: :func:`hmis_schedule.audit.audit_path` of ``path``).
 
     Returns
     -------
@@ -283,6 +295,7 @@ def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revoca
     """
     name = check_label(label)
     at = aware_datetime(now, "now", text=False).astimezone(UTC).replace(microsecond=0)
+    who = None if actor is None else audit.check_actor(actor)
     target = Path(os.path.realpath(path))
     source = str(target)
     with writer.locked(target):
@@ -310,7 +323,14 @@ def revoke(path: str | os.PathLike[str], label: str, *, now: datetime) -> Revoca
         new = tomlkit.dumps(doc)
         after = from_state_toml(new, source=source)
         writer.write_atomic(target, new.encode("utf-8"), backup=True)
-    return next(r for r in after.revoked if r.label.casefold() == name.casefold())
+        done = next(r for r in after.revoked if r.label.casefold() == name.casefold())
+        if who is not None:
+            entry = audit.AuditEntry(
+                at=at, actor=who, action="revoke", label=done.label,
+                summary=f"Revoked every private link labelled {done.label!r} issued up to {done.at:%Y-%m-%d %H:%M:%S} UTC.",
+            )
+            audit.append(audit.audit_path(target) if audit_file is None else audit_file, entry)
+    return done
 
 
 # -- what was published --------------------------------------------------------------

@@ -27,10 +27,24 @@ from typing import Any
 
 import tomlkit
 from tomlkit.container import Container
-from tomlkit.items import AoT, Array, Comment, InlineTable, Item, Table, Trivia, Whitespace
+from tomlkit.items import AoT, Array, Comment, InlineTable, Item, Null, Table, Trivia, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
-__all__ = ["append_entry", "append_item", "entries", "new_table", "pop_tail", "remove_entry", "set_key"]
+__all__ = [
+    "MARK",
+    "append_entry",
+    "append_item",
+    "entries",
+    "new_table",
+    "pop_tail",
+    "remove_entry",
+    "set_comment",
+    "set_key",
+]
+
+MARK = "hmis-schedule"
+"""How the comments the program writes on the entries it adds or changes begin (:func:`set_comment`)."""
+_OLD_MARK = "Added by hmis-schedule"  # the two-line comment of earlier versions
 
 
 def entries(doc: TOMLDocument, key: str) -> Any:
@@ -279,3 +293,54 @@ def append_item(table: Any, key: str, value: Any) -> None:
     array = tomlkit.array()
     array.append(value)
     set_key(table, key, array)
+
+
+def set_comment(table: Any, comment: str) -> None:
+    """Head the table ``table`` with the one-line ``comment`` (starting with :data:`MARK`), replacing the program's own.
+
+    A comment the program wrote before (its first line starts with
+    :data:`MARK`, or with the older "Added by hmis-schedule" and then its
+    second line) is replaced; comments a person wrote stay, under the new one.
+    An inline table gets nothing (TOML has no comments inside one).
+
+    Parameters
+    ----------
+    table:
+        An entry of an array of tables, such as ``entries(doc, "changes")[0]``.
+    comment:
+        One line, such as ``"# hmis-schedule cancel: ..."``.
+
+    >>> doc = tomlkit.parse('[[changes]]\\n# Agreed with the trainer\\nslot = "a"\\n')
+    >>> set_comment(entries(doc, "changes")[0], "# hmis-schedule cancel: cancelled")
+    >>> set_comment(entries(doc, "changes")[0], "# hmis-schedule uncancel: as planned again")
+    >>> print(tomlkit.dumps(doc), end="")
+    [[changes]]
+    # hmis-schedule uncancel: as planned again
+    # Agreed with the trainer
+    slot = "a"
+    """
+    if not isinstance(table, Table):
+        return
+    text = comment.strip().removeprefix("#").strip()
+    new = Comment(Trivia(indent="", comment_ws="", comment=f"# {text}", trail="\n"))
+    body = table.value.body
+    if body and not isinstance(body[0][1], Whitespace) and body[0][1].trivia.indent.startswith(f"# {MARK}"):
+        first = body[0][1]  # ours, put before the first item earlier in this edit
+        first.trivia.indent = f"# {text}\n" + first.trivia.indent.split("\n", 1)[1]
+        return
+    for i, (key, item) in enumerate(body):
+        if key is not None or not isinstance(item, Comment):
+            break
+        line = item.as_string().strip().removeprefix("#").strip()
+        if line.startswith(MARK) or line.startswith(_OLD_MARK):
+            body[i] = (None, new)
+            if line.startswith(_OLD_MARK) and i + 1 < len(body) and isinstance(body[i + 1][1], Comment):
+                body[i + 1] = (None, Null())
+            return
+    if body and body[0][0] is None and isinstance(body[0][1], Whitespace):
+        body[0] = (None, Comment(Trivia(indent="", comment_ws="", comment=f"# {text}", trail="\n" + body[0][1].s)))
+    elif body:
+        first = body[0][1]
+        first.trivia.indent = f"# {text}\n" + first.trivia.indent
+    else:
+        table.value.add(new)

@@ -342,7 +342,7 @@ def test_an_invalid_file_is_not_edited(schedule_file: Path) -> None:
     before = schedule_file.read_bytes()
     result = run("close", "2027-03-15", "--reason", "x", "-f", schedule_file)
     assert result.exit_code == 1
-    assert "slots[0].ordinal" in result.output and "fix them first" in result.output
+    assert "slots[0].ordinal" in result.output and "Fix them first" in result.output  # the one style of refusal (issue 13)
     assert schedule_file.read_bytes() == before
 
 

@@ -310,7 +310,10 @@ def test_a_move_that_would_make_the_file_invalid_is_refused_and_the_file_untouch
     before = path.read_bytes()
     with pytest.raises(editing.EditRefused) as caught:
         editing.move(path, "second-monday", date(2027, 2, 8), start=time(17), now=NOW)
-    assert caught.value.field == "changes[0].end" and "Refused" in str(caught.value)
+    # One style for every refusal (issue 13): "Not changed: what and why", never "Refused:".
+    message = str(caught.value)
+    assert caught.value.field == "changes[0].end" and message.startswith("Not changed: ")
+    assert "Refused" not in message
     assert path.read_bytes() == before
     assert not path.with_name("schedule.toml.bak").exists()
 
@@ -381,7 +384,7 @@ def test_an_invalid_file_is_not_edited_and_its_problems_are_listed(path: Path) -
     with pytest.raises(editing.EditRefused) as caught:
         editing.close(path, date(2027, 3, 15), reason="x", now=NOW)
     assert {p.field for p in caught.value.problems} == {"slots[0].start", "slots[1].ordinal"}
-    assert "fix them first" in str(caught.value)
+    assert str(caught.value).startswith("Not changed: ") and "Fix them first" in str(caught.value)
     assert path.read_bytes() == before
 
 
