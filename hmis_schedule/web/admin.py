@@ -23,18 +23,29 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from hmis_schedule import values
+from hmis_schedule.audit import MAX_COUNT as MAX_AUDIT
+from hmis_schedule.audit import audit_path
+from hmis_schedule.audit import read as read_audit
+from hmis_schedule.edit import EditRefused, StaleEditRefused, refusal
 from hmis_schedule.errors import ScheduleError
+from hmis_schedule.files import load_schedule
 from hmis_schedule.invitation import invitation_mailto
-from hmis_schedule.private import DEFAULT_DAYS, MAX_DAYS, check_label, load_secrets
+from hmis_schedule.private import DEFAULT_DAYS, MAX_DAYS, Grant, check_label, load_secrets
+from hmis_schedule.schedule import Schedule
+from hmis_schedule.state import load_state, revoke
 from hmis_schedule.values import whole_number
+from hmis_schedule.window import add_months
 
 from . import auth, public, sources
+from .admin_edits import EditRequest, apply, edit_request, session_of
 from .settings import Settings
 
 __all__ = ["bp", "init_app"]
@@ -116,7 +127,9 @@ def _forbidden(err: Exception) -> tuple[str, int]:
 
 _PAGES = (
     ("admin.home", "Start", "what can be done here"),
-    ("admin.links", "Private links", "make a new user's private calendar link, with the email to send"),
+    ("admin.sessions", "Sessions", "close a day, cancel, move or change a session, add one; each with a preview"),
+    ("admin.links", "Private links", "make a new user's private calendar link, with the email to send; revoke links"),
+    ("admin.audit_log", "Audit log", "who changed what, and when"),
 )
 """The admin pages in the menu: endpoint, name, what it is for."""
 
@@ -200,13 +213,53 @@ def home() -> tuple[str, int]:
 # -- private links --------------------------------------------------------------------------
 
 
+_LINKS_SHOWN = 200
+"""The most recent private links the page lists."""
+
+
 def _links_context(**extra: Any) -> dict[str, Any]:
     return {
         "private_on": sources.private_feeds() is not None,
         "default_days": DEFAULT_DAYS,
         "max_days": MAX_DAYS,
+        "issued_links": _issued_links(),
         **extra,
     }
+
+
+def _issued_links() -> list[dict[str, Any]]:
+    """The links issued (newest first, at most :data:`_LINKS_SHOWN`), from the audit log, each with its state now.
+
+    No token is kept anywhere: the log has the label, who issued it, when and until when.
+    """
+    try:
+        entries = read_audit(_audit_file(), count=MAX_AUDIT).entries
+        state = load_state(auth.auth().state)
+    except (ScheduleError, OSError) as err:
+        log.warning("admin pages: the links issued cannot be listed: %s", err)
+        return []
+    now = sources.settings().now(UTC)
+    shown: list[dict[str, Any]] = []
+    for entry in entries:
+        if entry.action != "private-link" or entry.label is None or entry.expires is None:
+            continue
+        grant = Grant(label=entry.label, issued=entry.at, expires=entry.expires)
+        status = "revoked" if state.is_revoked(grant) else "expired" if entry.expires <= now else "works"
+        shown.append({"label": entry.label, "issued": entry.at, "expires": entry.expires, "by": entry.actor,
+                      "status": status})  # fmt: skip
+        if len(shown) >= _LINKS_SHOWN:
+            break
+    return shown
+
+
+def _actor() -> str:
+    """This administrator as the audit log names them."""
+    return f"admin:{g.admin.name}"
+
+
+def _audit_file() -> Path:
+    """The audit log: beside the state file (:func:`hmis_schedule.audit.audit_path`)."""
+    return audit_path(auth.auth().state)
 
 
 @bp.get("/links")
@@ -235,19 +288,171 @@ def issue_link() -> tuple[str, int]:
     if errors:
         return _page("links.html", 400, **_links_context(errors=errors, label=label_text[:200], days=days_text[:10]))
     now = sources.settings().now(UTC)
-    token = feeds.issue(label, days=days, now=now)
-    issued = _issued_link(label, token, days, now)
+    token, grant = feeds.issue(label, days=days, now=now, actor=_actor(), audit_file=_audit_file())
+    issued = _issued_link(grant.label, token, grant.expires, now)
     return _page("links.html", **_links_context(issued=issued))
 
 
-def _issued_link(label: str, token: str, days: int, now: datetime) -> dict[str, Any]:
+@bp.post("/links/revoke")
+def revoke_link() -> tuple[str, int]:
+    """Turn off every link issued so far for a label (the library's revoke; recorded in the audit log)."""
+    label_text = request.form.get("label", "")
+    try:
+        label = check_label(label_text)
+        done = revoke(auth.auth().state, label, now=sources.settings().now(UTC), actor=_actor(), audit_file=_audit_file())
+    except ScheduleError as err:
+        return _page("links.html", 400, **_links_context(errors={"label": f"Not revoked: {err.message}."}))
+    notice = (
+        f"Every link made for {done.label!r} up to now is turned off. "
+        "Calendars that use them stop getting the join link within a few seconds."
+    )
+    return _page("links.html", **_links_context(notice=notice))
+
+
+def _issued_link(label: str, token: str, expires: datetime, now: datetime) -> dict[str, Any]:
     """What the page shows of a link just issued: the link, until when, and the email to send."""
     loaded = sources.loaded()
     link = public.addresses().private(token)
-    expires = now + timedelta(days=days)
     return {
         "label": label,
         "url": link,
         "expires": expires,
         "mailto": invitation_mailto(loaded.schedule, label=label, link=link, expires=expires, now=now),
     }
+
+
+# -- sessions: edits with a preview -------------------------------------------------------------
+
+_MONTHS = 3
+"""Months of sessions the list shows by default (``?months=`` 1 to 12)."""
+
+
+def _schedule_file() -> Path:
+    """The schedule file the server serves (``HMIS_SCHEDULE``), the one edits change."""
+    return Path(str(sources.settings().given["HMIS_SCHEDULE"]))
+
+
+def _current_schedule() -> Schedule:
+    """The schedule as the file says now: read for each admin page, so an edit shows at once."""
+    return load_schedule(_schedule_file())
+
+
+@bp.get("/sessions")
+def sessions() -> tuple[str, int]:
+    """The sessions of the next months, each with a link to its changes; forms to close a day and add a session."""
+    months_text = request.args.get("months", str(_MONTHS))
+    months = int(months_text) if months_text.isdigit() and 1 <= int(months_text) <= 12 else _MONTHS
+    schedule = _current_schedule()
+    today = schedule.today(sources.settings().now(schedule.zone))
+    shown = schedule.sessions_between(today, add_months(today, months))
+    return _page("sessions.html", schedule=schedule, sessions=shown, months=months, today=today)
+
+
+@bp.get("/sessions/<slot>/<day>")
+def session_actions(slot: str, day: str) -> tuple[str, int]:
+    """One session's actions: cancel or uncancel it, close or reopen its day, move or change it."""
+    schedule = _current_schedule()
+    try:
+        found = session_of(schedule, slot, values.day(day, "day"))
+    except ScheduleError:
+        abort(404)
+    closed = any(c.date == found.day for c in schedule.closures)
+    return _page("session.html", schedule=schedule, session=found, closed=closed)
+
+
+def _edit_error(err: ScheduleError, request_form: dict[str, str] | None, status: int = 400) -> tuple[str, int]:
+    """The preview page with the library's refusal and, where there is one, the override to confirm."""
+    override = getattr(err, "override", None)
+    todo = None
+    if override == "allow_past":
+        todo = "To change it anyway, tick “Change the past” below and preview again."
+    elif override == "allow_overlap":
+        todo = "To make the change anyway, tick “Allow both at once” below and preview again."
+    message = refusal(err, todo)
+    return _page("preview.html", status, refused=message, override=override, form=request_form or {}, schedule=None)
+
+
+def _preview(edit: EditRequest, *, stale: str | None = None) -> tuple[str, int]:
+    """The preview page of ``edit`` on the file as it is now (``stale``: why the last confirm was refused)."""
+    schedule = _current_schedule()
+    now = sources.settings().now(UTC)
+    try:
+        outcome = apply(edit, _schedule_file(), schedule, now=now, dry_run=True)
+    except ScheduleError as err:
+        return _edit_error(err, edit.form(), 409 if isinstance(err, EditRefused) else 400)
+    return _page("preview.html", 409 if stale else 200, outcome=outcome, form=edit.form(), schedule=schedule, stale=stale)
+
+
+@bp.post("/preview")
+def preview() -> tuple[str, int]:
+    """What subscribers will see change if the edit the form asks for is made; nothing is written."""
+    try:
+        edit = edit_request(request.form)
+    except ScheduleError as err:
+        return _edit_error(err, None)
+    return _preview(edit)
+
+
+@bp.post("/confirm")
+def confirm() -> tuple[str, int]:
+    """Make the edit previewed, on the file version the preview saw; a change in between is refused."""
+    try:
+        edit = edit_request(request.form)
+    except ScheduleError as err:
+        return _edit_error(err, None)
+    schedule = _current_schedule()
+    try:
+        outcome = apply(
+            edit, _schedule_file(), schedule, now=sources.settings().now(UTC), dry_run=False,
+            expect_version=request.form.get("version", ""), actor=_actor(), audit_file=_audit_file(),
+        )  # fmt: skip
+    except StaleEditRefused as err:
+        return _preview(edit, stale=refusal(err))
+    except ScheduleError as err:
+        return _edit_error(err, edit.form(), 409 if isinstance(err, EditRefused) else 400)
+    return _page("done.html", outcome=outcome)
+
+
+# -- the audit log -------------------------------------------------------------------------------
+
+_PER_PAGE = 50
+"""Entries per page of the audit log."""
+
+
+@bp.get("/audit")
+def audit_log() -> tuple[str, int]:
+    """The audit log, newest first, 50 entries a page (at most the newest 10,000)."""
+    page_text = request.args.get("page", "1")
+    page = int(page_text) if page_text.isdigit() and 1 <= int(page_text) <= MAX_AUDIT // _PER_PAGE else 1
+    found = read_audit(_audit_file(), count=min(page * _PER_PAGE + 1, MAX_AUDIT))
+    entries = found.entries[(page - 1) * _PER_PAGE : page * _PER_PAGE]
+    more = len(found.entries) > page * _PER_PAGE
+    rows = [
+        {
+            "entry": entry,
+            "changes": [(_session_text(c.get("before")), _session_text(c.get("after"))) for c in entry.changes],
+        }
+        for entry in entries
+    ]
+    return _page("audit.html", rows=rows, page=page, more=more, skipped=found.skipped)
+
+
+def _session_text(data: object) -> str:
+    """A session of the audit log's plain data in one line, or ``-`` (absent).
+
+    >>> _session_text({"start": "2027-03-15T09:00:00-07:00", "end": "2027-03-15T12:00:00-07:00",
+    ...                "modality": "online", "location": "Microsoft Teams", "room": "", "notes": "",
+    ...                "status": "cancelled", "reason": "Closed"})
+    '2027-03-15 09:00-12:00, online, Microsoft Teams, cancelled: Closed'
+    """
+    if not isinstance(data, dict):
+        return "-"
+    start, end = str(data.get("start", "")), str(data.get("end", ""))
+    parts = [f"{start[:10]} {start[11:16]}-{end[11:16]}", str(data.get("modality", "")).replace("_", " ")]
+    parts += [str(data[k]) for k in ("location", "room") if data.get(k)]
+    if data.get("notes"):
+        parts.append(f"notes: {data['notes']}")
+    status = str(data.get("status", ""))
+    if status == "cancelled":
+        parts.append(f"cancelled: {data.get('reason') or ''}".rstrip(": "))
+    return ", ".join(parts)
