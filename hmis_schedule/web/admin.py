@@ -45,7 +45,7 @@ from hmis_schedule.values import whole_number
 from hmis_schedule.window import add_months
 
 from . import auth, public, sources
-from .admin_edits import EditRequest, apply, edit_request, session_of
+from .admin_edits import EditRequest, FormError, apply, edit_request, session_of
 from .settings import Settings
 
 __all__ = ["bp", "init_app"]
@@ -368,7 +368,7 @@ def _edit_error(err: ScheduleError, request_form: dict[str, str] | None, status:
         todo = "To change it anyway, tick “Change the past” below and preview again."
     elif override == "allow_overlap":
         todo = "To make the change anyway, tick “Allow both at once” below and preview again."
-    message = refusal(err, todo)
+    message = err.text() if isinstance(err, FormError) else refusal(err, todo)
     return _page("preview.html", status, refused=message, override=override, form=request_form or {}, schedule=None)
 
 

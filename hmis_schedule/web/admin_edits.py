@@ -29,7 +29,7 @@ from hmis_schedule.rules import check_id
 from hmis_schedule.schedule import Schedule
 from hmis_schedule.session import Session
 
-__all__ = ["ACTIONS", "EditRequest", "apply", "edit_request", "session_of"]
+__all__ = ["ACTIONS", "EditRequest", "FormError", "apply", "edit_request", "session_of"]
 
 ACTIONS = ("close", "reopen", "cancel", "uncancel", "move", "add-session")
 """The edits the forms make, by the name the audit log gives them."""
@@ -41,8 +41,23 @@ _TIME = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
 _VERSION = re.compile(r"[0-9a-f]{64}")
 
 
+_LABELS = {
+    "action": "Edit", "day": "Date", "to_date": "Date", "slot": "Session", "reason": "Reason",
+    "start": "Start", "end": "End", "modality": "How", "location": "Address or platform", "room": "Room",
+    "notes": "Notes", "version": "Preview",
+}  # fmt: skip
+
+
 class FormError(ScheduleError):
     """A form field that is not valid; ``field`` names it (as the form does)."""
+
+    def text(self) -> str:
+        """The refusal as the page says it, naming the field by its label.
+
+        >>> FormError("is required", field="reason").text()
+        'Not changed: Reason: is required.'
+        """
+        return f"Not changed: {_LABELS.get(self.field, self.field)}: {self.message.rstrip('.')}."
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
