@@ -334,3 +334,32 @@ def test_public_routes_neither_read_nor_set_the_admin_cookie(site: Site) -> None
     for path in ("/", "/embed", "/calendar.ics", "/api/sessions.json"):
         response = client.get(path)
         assert "Set-Cookie" not in response.headers and "Cookie" not in response.headers.get("Vary", "")
+
+
+def test_reasons_and_notes_with_markup_are_escaped_everywhere(site: Site) -> None:
+    client = site.signed_in()
+    version = re.compile(r'name="version" value="([0-9a-f]{64})"')
+    edits = [
+        {"action": "close", "day": "2026-12-21", "reason": HOSTILE},
+        {"action": "move", "slot": "first-monday", "day": "2027-01-04", "notes": HOSTILE},
+    ]
+    for fields in edits:
+        preview = post(client, "/admin/preview", fields, form="/admin/sessions")
+        assert preview.status_code == 200 and "<script>alert" not in preview.get_data(as_text=True)
+        found = version.search(preview.get_data(as_text=True))
+        assert found
+        done = post(client, "/admin/confirm", {**fields, "version": found.group(1)}, form="/admin/sessions")
+        assert done.status_code == 200, done.get_data(as_text=True)
+    public = site.app.test_client()
+    pages = [client.get(p) for p in ("/admin/sessions", "/admin/audit", "/admin/sessions/first-monday/2027-01-04")]
+    pages += [public.get(p) for p in ("/", "/embed", "/?lang=es")]
+    for page in pages:
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "<script>alert" not in text and "<img src=x" not in text, page.request.path
+        if page.request.path != "/embed":  # the widget shows no reasons or notes
+            assert "&lt;script&gt;alert(" in text, page.request.path
+    feed = public.get("/calendar.ics").get_data(as_text=True).replace("\r\n ", "")
+    assert 'alert("x")' in feed and "text/calendar" in public.get("/calendar.ics").content_type  # text, never HTML
+    api = public.get("/api/sessions.json?from=2026-12-21&to=2027-01-04").get_json()
+    assert HOSTILE in [s["reason"] for s in api["sessions"]] and HOSTILE in [s["notes"] for s in api["sessions"]]
