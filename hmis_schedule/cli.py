@@ -30,6 +30,7 @@ a traceback.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shlex
@@ -42,7 +43,7 @@ from typing import Any, NoReturn
 import click
 from babel.dates import format_time
 
-from . import __version__, clock, values
+from . import __version__, audit, clock, values
 from . import edit as editing
 from .accounts import check_name, check_password
 from .addresses import private_path
@@ -56,7 +57,7 @@ from .private import (
     MAX_DAYS,
     SECRET_KEY_ENV,
     TEAMS_URL_ENV,
-    issue_token,
+    issue_recorded,
     load_secrets,
 )
 from .published import Published
@@ -161,15 +162,31 @@ class _Group(click.Group):
         except BrokenPipeError:
             raise
         except editing.EditRefused as err:
-            _fail(str(err))
+            raise _Refusal(editing.refusal(err, _OVERRIDE_HINTS.get(err.override or ""))) from None
         except ScheduleError as err:
-            _fail(f"not done: {err}" if ctx.invoked_subcommand in _EDITS else str(err))
+            if ctx.invoked_subcommand in _EDITS:
+                raise _Refusal(editing.refusal(err)) from None
+            _fail(str(err))
         except OSError as err:
             _fail(_os_message(err))
 
 
 class _Failure(click.ClickException):
     exit_code = 1
+
+
+class _Refusal(_Failure):
+    """An edit that was not made: its message alone ("Not changed: what and why. What to do."), on stderr, exit 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+_OVERRIDE_HINTS = {
+    "allow_past": "Pass --allow-past to change it anyway.",
+    "allow_overlap": "Pass --allow-overlap to make the change anyway.",
+}
+"""What to do about a refusal a flag overrides, in the command line's words."""
 
 
 def _fail(message: str) -> NoReturn:
@@ -233,6 +250,42 @@ def _editable(ctx: click.Context, file: Path | None) -> Path:
 
 def _now() -> datetime:
     return clock.now(UTC)
+
+
+def _actor() -> str:
+    """Who runs the command, for the audit log: ``cli:`` and the operating-system user."""
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        name = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"cli:{name}"[: audit.MAX_ACTOR]
+
+
+def _edit_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--allow-past, --allow-overlap and --dry-run, for every editing command."""
+    command = click.option(
+        "--dry-run", is_flag=True,
+        help="Show what would change for subscribers, and write nothing.",
+    )(command)
+    command = click.option(
+        "--allow-overlap", is_flag=True,
+        help="Make the change even if the session then takes place at the same time as another one.",
+    )(command)
+    return click.option(
+        "--allow-past", is_flag=True,
+        help="Make the change even if it changes a session that has started, or a day before today.",
+    )(command)
+
+
+def _edit_kwargs(ctx: click.Context, path: Path, allow_past: bool, allow_overlap: bool, dry_run: bool) -> dict[str, Any]:
+    """The options every library edit takes: the rules overridden, a preview, and the audit log's actor and file."""
+    return {
+        "allow_past": allow_past,
+        "allow_overlap": allow_overlap,
+        "dry_run": dry_run,
+        "actor": _actor(),
+        "audit_file": audit.audit_path(_state_file(ctx, path)),
+    }
 
 
 # -- output ----------------------------------------------------------------------
@@ -310,6 +363,8 @@ def next_command(
 
 
 @cli.command("list")
+@click.argument("first_arg", metavar="[FROM", required=False, callback=_date)
+@click.argument("last_arg", metavar="[TO]]", required=False, callback=_date)
 @click.option("--from", "first", **DATE, help="First date (inclusive; default: today).")
 @click.option("--to", "last", **DATE, help=f"Last date (inclusive; default: {_DEFAULT_MONTHS} months after --from).")
 @click.option("--modality", **MODALITY, help="Only online or only in-person sessions.")
@@ -321,20 +376,24 @@ def next_command(
 @_file_option
 @click.pass_context
 def list_command(
-    ctx: click.Context, first: date | None, last: date | None, modality: str | None, fmt: str, lang: str,
-    file: Path | None,
+    ctx: click.Context, first_arg: date | None, last_arg: date | None, first: date | None, last: date | None,
+    modality: str | None, fmt: str, lang: str, file: Path | None,
 ) -> None:
-    """List the sessions between two dates, cancelled ones included with their reason.
+    """List the sessions from FROM to TO (inclusive), cancelled ones included with their reason.
 
-    Times are shown in the schedule's time zone.
+    The dates can be given as FROM TO or as --from and --to. Times are shown
+    in the schedule's time zone.
 
     \b
     Examples:
       hmis-schedule list
+      hmis-schedule list 2027-01-01 2027-03-31
       hmis-schedule list --from 2027-01-01 --to 2027-03-31 --modality in_person
       hmis-schedule list --format json > sessions.json
       hmis-schedule list --format ics > sessions.ics
     """
+    first = _once(ctx, first_arg, first, "FROM", "--from")
+    last = _once(ctx, last_arg, last, "TO", "--to")
     schedule = _schedule(ctx, file)
     today = schedule.today()
     first = first or today
@@ -383,24 +442,38 @@ def list_command(
         click.echo(line)
 
 
+def _once(ctx: click.Context, argument: Any, option: Any, name: str, flag: str) -> Any:
+    """A value given as the argument ``name`` or the option ``flag``: either, not both with different values."""
+    if argument is not None and option is not None and argument != option:
+        raise click.UsageError(f"give {name} or {flag}, not both", ctx)
+    return argument if argument is not None else option
+
+
 @cli.command()
-@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", metavar="[FILE]", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace an existing file (the old one is kept as FILE.bak).")
-def init(path: Path, force: bool) -> None:
+@_file_option
+@click.pass_context
+def init(ctx: click.Context, path: Path | None, force: bool, file: Path | None) -> None:
     """Write the built-in schedule, comments included, to FILE for you to edit.
+
+    FILE can be given as an argument or as --file (or $HMIS_SCHEDULE).
 
     \b
     Example:
       hmis-schedule init my-schedule.toml
       export HMIS_SCHEDULE=my-schedule.toml
     """
+    path = _once(ctx, path, file, "FILE", "--file") or _named_file(ctx, None)
+    if path is None:
+        raise click.UsageError("name the file to write: hmis-schedule init my-schedule.toml", ctx)
     if path.exists() and not force:
         _fail(f"{path} exists already: pass --force to replace it (the old file is kept as {path.name}.bak)")
     editing.write_new(path, builtin_text(), overwrite=force)
     click.echo(f"Wrote the built-in schedule to {path}.")
     click.echo(
         f"Edit it with the hmis-schedule commands (close, cancel, move, ...) and --file {path}, or by hand;\n"
-        f"check it with `hmis-schedule validate {path}`; serve it with `hmis-schedule serve --file {path}`."
+        f"check it with `hmis-schedule validate --file {path}`; serve it with `hmis-schedule serve --file {path}`."
     )
 
 
@@ -418,7 +491,7 @@ def validate(ctx: click.Context, path: Path | None, fmt: str, file: Path | None)
     Example:
       hmis-schedule validate my-schedule.toml
     """
-    target = path or _named_file(ctx, file)
+    target = _once(ctx, path, file, "FILE", "--file") or _named_file(ctx, None)
     if target is None:
         raise click.UsageError("name the file to check: hmis-schedule validate my-schedule.toml", ctx)
     try:
@@ -445,9 +518,17 @@ def validate(ctx: click.Context, path: Path | None, fmt: str, file: Path | None)
 
 
 def _report(ctx: click.Context, outcome: editing.Outcome) -> None:
-    click.echo(outcome.summary)
+    click.echo(f"Preview: {outcome.summary}" if outcome.dry_run else outcome.summary)
     for note in outcome.notes:
         click.echo(f"  {note}")
+    if outcome.changes:
+        click.echo("Subscribers would see:" if outcome.dry_run else "Subscribers will see:")
+        for change in outcome.changes:
+            click.echo(f"  - {change.describe()}")
+    if outcome.dry_run:
+        what = "Run the command again without --dry-run to save it." if outcome.changed else ""
+        click.echo(f"Nothing was written (--dry-run). {what}".rstrip())
+        return
     if outcome.changed:
         click.echo(f"Saved {outcome.path} (the previous version is {outcome.path.name}.bak).")
     else:
@@ -491,9 +572,13 @@ def _publish(ctx: click.Context, file: Path | None, schedule: Schedule) -> Publi
 @cli.command()
 @click.argument("day", metavar="DATE", callback=_date)
 @click.option("--reason", required=True, help="Why, as subscribers will read it.")
+@_edit_options
 @_file_option
 @click.pass_context
-def close(ctx: click.Context, day: date, reason: str, file: Path | None) -> None:
+def close(
+    ctx: click.Context, day: date, reason: str, allow_past: bool, allow_overlap: bool, dry_run: bool,
+    file: Path | None,
+) -> None:
     """Close the office on DATE: every session that day shows as cancelled with the reason.
 
     Closing a date that is closed already updates its reason.
@@ -502,52 +587,71 @@ def close(ctx: click.Context, day: date, reason: str, file: Path | None) -> None
     Example:
       hmis-schedule close 2027-03-15 --reason "County floating holiday" --file my-schedule.toml
     """
-    _report(ctx, editing.close(_editable(ctx, file), day, reason=reason, now=_now()))
+    path = _editable(ctx, file)
+    options = _edit_kwargs(ctx, path, allow_past, allow_overlap, dry_run)
+    _report(ctx, editing.close(path, day, reason=reason, now=_now(), **options))
 
 
 @cli.command()
 @click.argument("day", metavar="DATE", callback=_date)
+@_edit_options
 @_file_option
 @click.pass_context
-def reopen(ctx: click.Context, day: date, file: Path | None) -> None:
+def reopen(
+    ctx: click.Context, day: date, allow_past: bool, allow_overlap: bool, dry_run: bool, file: Path | None
+) -> None:
     """Open the office again on DATE: remove its closure, or work on its public holiday.
 
     \b
     Example:
       hmis-schedule reopen 2027-03-15 --file my-schedule.toml
     """
-    _report(ctx, editing.reopen(_editable(ctx, file), day, now=_now()))
+    path = _editable(ctx, file)
+    options = _edit_kwargs(ctx, path, allow_past, allow_overlap, dry_run)
+    _report(ctx, editing.reopen(path, day, now=_now(), **options))
 
 
 @cli.command()
 @click.argument("slot")
 @click.argument("day", metavar="DATE", callback=_date)
 @click.option("--reason", required=True, help="Why, as subscribers will read it.")
+@_edit_options
 @_file_option
 @click.pass_context
-def cancel(ctx: click.Context, slot: str, day: date, reason: str, file: Path | None) -> None:
+def cancel(
+    ctx: click.Context, slot: str, day: date, reason: str, allow_past: bool, allow_overlap: bool, dry_run: bool,
+    file: Path | None,
+) -> None:
     """Cancel one session: SLOT (e.g. second-monday) on DATE. It stays in calendars, marked cancelled.
 
     \b
     Example:
       hmis-schedule cancel second-monday 2027-01-11 --reason "Trainer out" --file my-schedule.toml
     """
-    _report(ctx, editing.cancel(_editable(ctx, file), slot, day, reason=reason, now=_now()))
+    path = _editable(ctx, file)
+    options = _edit_kwargs(ctx, path, allow_past, allow_overlap, dry_run)
+    _report(ctx, editing.cancel(path, slot, day, reason=reason, now=_now(), **options))
 
 
 @cli.command()
 @click.argument("slot")
 @click.argument("day", metavar="DATE", callback=_date)
+@_edit_options
 @_file_option
 @click.pass_context
-def uncancel(ctx: click.Context, slot: str, day: date, file: Path | None) -> None:
+def uncancel(
+    ctx: click.Context, slot: str, day: date, allow_past: bool, allow_overlap: bool, dry_run: bool,
+    file: Path | None,
+) -> None:
     """Undo `cancel`: SLOT on DATE takes place as planned again.
 
     \b
     Example:
       hmis-schedule uncancel second-monday 2027-01-11 --file my-schedule.toml
     """
-    _report(ctx, editing.uncancel(_editable(ctx, file), slot, day, now=_now()))
+    path = _editable(ctx, file)
+    options = _edit_kwargs(ctx, path, allow_past, allow_overlap, dry_run)
+    _report(ctx, editing.uncancel(path, slot, day, now=_now(), **options))
 
 
 @cli.command()
@@ -560,11 +664,13 @@ def uncancel(ctx: click.Context, slot: str, day: date, file: Path | None) -> Non
 @click.option("--room", help="The new room.")
 @click.option("--modality", **MODALITY, help="Online or in person.")
 @click.option("--notes", help="A note for attendees.")
+@_edit_options
 @_file_option
 @click.pass_context
 def move(
     ctx: click.Context, slot: str, day: date, to_date: date | None, start: time | None, end: time | None,
-    location: str | None, room: str | None, modality: str | None, notes: str | None, file: Path | None,
+    location: str | None, room: str | None, modality: str | None, notes: str | None, allow_past: bool,
+    allow_overlap: bool, dry_run: bool, file: Path | None,
 ) -> None:
     """Move one session, SLOT on DATE, to another date, time or place.
 
@@ -585,7 +691,7 @@ def move(
         ctx,
         editing.move(
             path, slot, day, to_date=to_date, start=start, end=end, location=location, room=room,
-            modality=modality, notes=notes, now=_now(),
+            modality=modality, notes=notes, now=_now(), **_edit_kwargs(ctx, path, allow_past, allow_overlap, dry_run),
         )
     )
 
@@ -599,11 +705,12 @@ def move(
 @click.option("--location", default="", help="The address (required in person) or platform (online).")
 @click.option("--room", default="", help="The room.")
 @click.option("--notes", default="", help="A note for attendees.")
+@_edit_options
 @_file_option
 @click.pass_context
 def add_session(
     ctx: click.Context, session_id: str, day: date, start: time, end: time, modality: str, location: str,
-    room: str, notes: str, file: Path | None,
+    room: str, notes: str, allow_past: bool, allow_overlap: bool, dry_run: bool, file: Path | None,
 ) -> None:
     """Add a session outside the monthly pattern, named ID (lowercase letters, digits, hyphens).
 
@@ -612,16 +719,19 @@ def add_session(
       hmis-schedule add-session spanish-2027-01 2027-01-20 --start 09:00 --end 12:00 \\
           --modality online --location "Microsoft Teams" --notes "En español" --file my-schedule.toml
     """
+    path = _editable(ctx, file)
     _report(
         ctx,
         editing.add_session(
-            _editable(ctx, file), session_id, day, start=start, end=end, modality=modality,
+            path, session_id, day, start=start, end=end, modality=modality,
             location=location, room=room, notes=notes, now=_now(),
+            **_edit_kwargs(ctx, path, allow_past, allow_overlap, dry_run),
         )
     )
 
 
 _EDITS = frozenset({"close", "reopen", "cancel", "uncancel", "move", "add-session", "revoke"})
+"""The commands that change a file: their errors read "Not changed: ..." (:func:`hmis_schedule.edit.refusal`)."""
 
 
 # -- publishing ----------------------------------------------------------------------
@@ -658,12 +768,19 @@ def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -
     Example:
       hmis-schedule export site --base-url https://hmis-training.example.org
     """
-    from .export import export as export_site  # imported when used: the server does not need it
+    from .export import write_site  # imported when used: the server does not need it
 
     schedule = _schedule(ctx, file)
     published = _publish(ctx, file, schedule)
-    paths = export_site(schedule, folder, today=schedule.today(), base_url=base_url, published=published)
-    click.echo(f"Exported {len(paths)} files to {folder} (feeds, one calendar per session, sessions.json).")
+    done = write_site(schedule, folder, today=schedule.today(), base_url=base_url, published=published)
+    click.echo(
+        f"Wrote {_count(len(done.written), 'file')}, {len(done.unchanged)} unchanged, in {folder} "
+        "(feeds, one calendar per session, sessions.json)."
+    )
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 GUNICORN_CONFIG = "python:hmis_schedule.web.gunicorn_config"
@@ -730,15 +847,19 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, file: Path | N
 )
 @click.option("--online", is_flag=True, help="Only online sessions (online.ics) instead of every session.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language of the feed.")
+@_file_option
 @click.pass_context
-def private_link(ctx: click.Context, label: str, days: int, base_url: str, online: bool, lang: str) -> None:
+def private_link(
+    ctx: click.Context, label: str, days: int, base_url: str, online: bool, lang: str, file: Path | None
+) -> None:
     """Print a private feed link whose online sessions carry the Teams join link.
 
     Send it to a new user once their LMS certificate arrives. The link is
     signed with HMIS_SECRET_KEY (the server's key: set the same one here),
     holds the label and the time it was made, and stops working after DAYS
     days or when the label is revoked. Only the link is printed on standard
-    output, so scripts can capture it.
+    output, so scripts can capture it. The audit log beside the schedule's
+    state file records who issued it, the label and the expiry (never the link).
 
     \b
     Examples:
@@ -758,7 +879,14 @@ def private_link(ctx: click.Context, label: str, days: int, base_url: str, onlin
             "named by HMIS_SECRETS_FILE) to the value the server has"
         )
     now = _now()
-    token = issue_token(secrets.secret_key, label, days=days, now=now)
+    log = _audit_file(ctx, file)
+    if log is None:
+        raise click.UsageError(
+            f"name the schedule file (--file or ${FILE_ENV}) or set {STATE_FILE_ENV}: the audit log beside "
+            "its state file records every private link issued",
+            ctx,
+        )
+    token, _grant = issue_recorded(secrets.secret_key, label, days=days, now=now, actor=_actor(), audit_file=log)
     click.echo(base_url + private_path(token, "online" if online else "all", lang))
     until = now + timedelta(days=days)
     click.echo(
@@ -771,6 +899,13 @@ def private_link(ctx: click.Context, label: str, days: int, base_url: str, onlin
             f"Note: {TEAMS_URL_ENV} is not set here; the server serves private feeds only when it has it.",
             err=True,
         )
+
+
+def _audit_file(ctx: click.Context, file: Path | None) -> Path | None:
+    """The audit log, beside the state file; ``None`` for the built-in schedule without $HMIS_STATE_FILE."""
+    if not os.environ.get(STATE_FILE_ENV, "").strip() and _named_file(ctx, file) is None:
+        return None
+    return audit.audit_path(_state_file(ctx, file))
 
 
 def _state_file(ctx: click.Context, file: Path | None) -> Path:
@@ -806,11 +941,46 @@ def revoke_command(ctx: click.Context, label: str, file: Path | None) -> None:
       hmis-schedule revoke "alice@agency.example.org" --file my-schedule.toml
     """
     target = _state_file(ctx, file)
-    done = revoke(target, label, now=_now())
+    done = revoke(target, label, now=_now(), actor=_actor(), audit_file=audit.audit_path(target))
     click.echo(
         f"Revoked every private link labelled {done.label!r} made up to "
         f"{done.at:%Y-%m-%d %H:%M:%S} UTC (saved in {target})."
     )
+
+
+@cli.command("audit")
+@click.option(
+    "--count", type=click.IntRange(1, audit.MAX_COUNT), default=20, show_default=True,
+    help="How many entries to show, newest first.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_file_option
+@click.pass_context
+def audit_command(ctx: click.Context, count: int, fmt: str, file: Path | None) -> None:
+    """Show the audit log: who changed the schedule or issued or revoked a private link, when, and what.
+
+    The log is my-schedule.audit.jsonl beside the schedule's state file (one
+    JSON object per line); the newest entries are shown first.
+
+    \b
+    Examples:
+      hmis-schedule audit --file my-schedule.toml
+      hmis-schedule audit --count 100 --format json
+    """
+    log = _audit_file(ctx, file)
+    if log is None:
+        raise click.UsageError(f"name the schedule file (--file or ${FILE_ENV}) or set {STATE_FILE_ENV}", ctx)
+    found = audit.read(log, count=count)
+    for why in found.skipped:
+        click.echo(f"Warning: {why}", err=True)
+    if fmt == "json":
+        _print_json({"file": str(log), "entries": audit.entries_as_data(found.entries)})
+        return
+    if not found.entries:
+        click.echo(f"{log}: nothing recorded yet.")
+        return
+    for entry in found.entries:
+        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S} UTC  {entry.actor}  {entry.action}: {entry.summary}")
 
 
 # -- administrators of the admin pages ---------------------------------------------------------

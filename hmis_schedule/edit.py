@@ -225,9 +225,11 @@ def refusal(err: ScheduleError, todo: str | None = None) -> str:
     if isinstance(err, EditRefused):
         return err.text(todo)
     if len(err.problems) == 1:
-        body = err.message.rstrip(".")
+        problem = err.problems[0]
+        # A field path inside a file (changes[0].end) says where; a parameter's name (date) adds nothing.
+        body = str(problem) if "[" in problem.field or "." in problem.field else problem.message
         where = f"{err.source}: " if err.source else ""
-        return f"Not changed: {where}{body}."
+        return f"Not changed: {where}{body.rstrip('.')}."
     return f"Not changed: {ScheduleError.__str__(err)}"
 
 
@@ -1219,7 +1221,7 @@ def _index(items: Iterable[Any], match: Callable[[Any], bool]) -> int | None:
 
 def _required_text(value: object, name: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ScheduleError(what, field=name)
+        raise ScheduleError(f"the {name} is empty: {what}", field=name)
     return value.strip()
 
 

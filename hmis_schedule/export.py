@@ -29,6 +29,7 @@ kept: links to them keep working.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -42,7 +43,22 @@ from .schedule import Schedule
 from .window import feed_window
 from .writer import write_atomic
 
-__all__ = ["export"]
+__all__ = ["Exported", "export", "write_site"]
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """What :func:`write_site` did: every file, in a stable order, and those it wrote (the others held their bytes)."""
+
+    paths: tuple[Path, ...]
+    written: tuple[Path, ...]
+
+    @property
+    def unchanged(self) -> tuple[Path, ...]:
+        """The files left as they were: they held the right bytes already."""
+        done = set(self.written)
+        return tuple(p for p in self.paths if p not in done)
+
 
 def export(
     schedule: Schedule,
@@ -52,6 +68,27 @@ def export(
     base_url: str = "",
     published: Published | None = None,
 ) -> list[Path]:
+    """Write every feed, one calendar per session and ``sessions.json`` into ``directory``; the paths.
+
+    :func:`write_site`, returning only the paths (written or already up to date), in a stable order.
+
+    >>> import tempfile
+    >>> from hmis_schedule import clackamas
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     len(export(clackamas(), folder, today=date(2026, 11, 23))) > 100
+    True
+    """
+    return list(write_site(schedule, directory, today=today, base_url=base_url, published=published).paths)
+
+
+def write_site(
+    schedule: Schedule,
+    directory: str | Path,
+    *,
+    today: date,
+    base_url: str = "",
+    published: Published | None = None,
+) -> Exported:
     """Write every feed, one calendar per session and ``sessions.json`` into ``directory``.
 
     Parameters
@@ -74,8 +111,9 @@ def export(
 
     Returns
     -------
-    The paths written (or already up to date), in a stable order: the six
-    feeds, the session calendars, then ``sessions.json`` and ``es/sessions.json``.
+    An :class:`Exported`: the paths, in a stable order (the six feeds, the
+    session calendars, then ``sessions.json`` and ``es/sessions.json``), and
+    those written (the others held the same bytes already and were left alone).
 
     Raises
     ------
@@ -88,9 +126,10 @@ def export(
     >>> import tempfile
     >>> from hmis_schedule import clackamas
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     paths = export(clackamas(), folder, today=date(2026, 11, 23))
-    ...     (Path(folder) / "es" / "calendar.ics").read_bytes().count(b"BEGIN:VEVENT")
-    78
+    ...     first = write_site(clackamas(), folder, today=date(2026, 11, 23))
+    ...     again = write_site(clackamas(), folder, today=date(2026, 11, 23))
+    ...     (Path(folder) / "es" / "calendar.ics").read_bytes().count(b"BEGIN:VEVENT"), len(again.written)
+    (78, 0)
     """
     root = Path(directory)
     if root.exists() and not root.is_dir():
@@ -130,10 +169,12 @@ def export(
         }
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         files.append((f"{prefix}sessions.json", text.encode()))
-    written = []
+    paths: list[Path] = []
+    written: list[Path] = []
     for name, data in files:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data, mode=0o644)
-        written.append(path)
-    return written
+        if write_atomic(path, data, mode=0o644):
+            written.append(path)
+        paths.append(path)
+    return Exported(tuple(paths), tuple(written))
