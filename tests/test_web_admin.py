@@ -105,9 +105,9 @@ def test_the_email_holds_the_link_the_next_online_session_and_the_reminder(site:
 @pytest.mark.parametrize(
     ("label", "days", "message"),
     [
-        ("", "30", "Label: must not be empty"),
-        ("two\nlines", "30", "Label: must be printable"),
-        ("x" * 101, "30", "Label: too long"),
+        ("", "30", "For whom: must not be empty"),
+        ("two\nlines", "30", "For whom: must be printable"),
+        ("x" * 101, "30", "For whom: too long"),
         ("Alice", "0", "Days: a whole number from 1 to 3650"),
         ("Alice", "3651", "Days: a whole number from 1 to 3650"),
         ("Alice", "soon", "Days: a whole number from 1 to 3650"),
@@ -297,3 +297,15 @@ def test_links_issued_are_listed_and_revoked_by_form(site: Site) -> None:
     assert response.status_code == 200 and "revoked" in response.get_data(as_text=True)
     assert site.app.test_client().get(urlsplit(url).path).status_code == 404
     assert [e.action for e in read(audit_path(site.state)).entries] == ["revoke", "private-link"]
+
+
+def test_the_admin_pages_speak_spanish_when_the_browser_asks(site: Site) -> None:
+    client = site.signed_in()
+    page = client.get("/admin/sessions", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert '<html lang="es">' in page and "Sesiones" in page and "Cerrar un día" in page
+    wrong = sign_in(site.client("192.0.2.77"), "alice", "not the password!")
+    assert "El nombre o la contraseña no son correctos." not in wrong.get_data(as_text=True)  # no Accept-Language
+    es = site.client("192.0.2.78")
+    response = es.post("/admin/sign-in", headers={"Accept-Language": "es"},
+                       data={"name": "alice", "password": "nope nope nope", "csrf_token": token(es)})  # fmt: skip
+    assert "El nombre o la contraseña no son correctos." in response.get_data(as_text=True)

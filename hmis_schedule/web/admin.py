@@ -36,6 +36,7 @@ from hmis_schedule.audit import audit_path
 from hmis_schedule.audit import read as read_audit
 from hmis_schedule.edit import EditRefused, StaleEditRefused, refusal
 from hmis_schedule.errors import ScheduleError
+from hmis_schedule.facts import DEFAULT_LANGUAGE
 from hmis_schedule.files import load_schedule
 from hmis_schedule.invitation import invitation_mailto
 from hmis_schedule.private import DEFAULT_DAYS, MAX_DAYS, Grant, check_label, load_secrets
@@ -44,9 +45,11 @@ from hmis_schedule.state import load_state, revoke
 from hmis_schedule.values import whole_number
 from hmis_schedule.window import add_months
 
-from . import auth, public, sources
+from . import auth, params, public, sources
 from .admin_edits import EditRequest, FormError, apply, edit_request, session_of
 from .settings import Settings
+from .templating import gettext as _
+from .templating import ngettext
 
 __all__ = ["bp", "init_app"]
 
@@ -85,7 +88,7 @@ def init_app(app: Flask, settings: Settings) -> bool:
 def _gate() -> Response | None:
     if not len(auth.auth().accounts.admins()):
         abort(404)
-    g.lang = "en"
+    g.lang = _lang()
     if request.method == "POST":
         auth.protect()
     if request.endpoint in _OPEN:
@@ -106,39 +109,45 @@ def _no_store(response: Response) -> Response:
 
 @bp.errorhandler(CSRFError)
 def _csrf_refused(err: CSRFError) -> tuple[str, int]:
-    g.lang = "en"
-    return render_template(
-        "admin/refused.html", lang="en",
-        title="This form cannot be used",
-        message="It was not sent from this site's current page, or it is too old. Nothing was changed. "
-        "Go back, reload the page and try again.",
-    ), 403  # fmt: skip
+    return _refused("csrf")
 
 
 @bp.errorhandler(403)
 def _forbidden(err: Exception) -> tuple[str, int]:
-    g.lang = "en"
-    return render_template(
-        "admin/refused.html", lang="en",
-        title="Sign in first",
-        message="Nothing was changed: this needs a signed-in administrator. Sign in and try again.",
-    ), 403  # fmt: skip
+    return _refused("sign-in")
 
 
-_PAGES = (
-    ("admin.home", "Start", "what can be done here"),
-    ("admin.sessions", "Sessions", "close a day, cancel, move or change a session, add one; each with a preview"),
-    ("admin.links", "Private links", "make a new user's private calendar link, with the email to send; revoke links"),
-    ("admin.audit_log", "Audit log", "who changed what, and when"),
-)
-"""The admin pages in the menu: endpoint, name, what it is for."""
+def _refused(kind: str) -> tuple[str, int]:
+    """The 403 page: a form without a valid CSRF token (``csrf``), or no signed-in session (``sign-in``)."""
+    if "lang" not in g:
+        g.lang = _lang()
+    return render_template("admin/refused.html", lang=g.lang, kind=kind, admin=None), 403
+
+
+def _lang() -> str:
+    """The page's language: ``?lang=``, else the browser's, else English (a bad ``lang`` is English here)."""
+    try:
+        return params.negotiated_lang()
+    except params.BadParameter:
+        return DEFAULT_LANGUAGE
+
+
+def _pages() -> list[tuple[str, str, str]]:
+    """The admin pages in the menu: endpoint, name, what it is for (in the page's language)."""
+    return [
+        ("admin.home", _("Start"), _("what can be done here")),
+        ("admin.sessions", _("Sessions"), _("close a day, cancel, move or change a session, add one; each with a preview")),
+        ("admin.links", _("Private links"), _("make a new user's private calendar link, with the email to send; revoke links")),
+        ("admin.audit_log", _("Audit log"), _("who changed what, and when")),
+    ]  # fmt: skip
 
 
 @bp.context_processor
 def _menu() -> dict[str, Any]:
+    pages = _pages()
     return {
-        "admin_pages": [(endpoint, name) for endpoint, name, _ in _PAGES],
-        "admin_choices": [page for page in _PAGES if page[0] != "admin.home"],
+        "admin_pages": [(endpoint, name) for endpoint, name, _about in pages],
+        "admin_choices": [page for page in pages if page[0] != "admin.home"],
     }
 
 
@@ -150,7 +159,7 @@ def _redirect(endpoint: str, **values: Any) -> Response:
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    return render_template(f"admin/{template}", lang="en", admin=g.get("admin"), **context), status
+    return render_template(f"admin/{template}", lang=g.lang, admin=g.get("admin"), **context), status
 
 
 # -- signing in and out -------------------------------------------------------------------
@@ -162,7 +171,7 @@ def sign_in_form() -> Response | tuple[str, int]:
     if auth.current_admin() is not None:
         return _redirect("admin.home")
     signed_out = request.args.get("signed-out") == "1"
-    return _page("sign_in.html", notice="You are signed out." if signed_out else None)
+    return _page("sign_in.html", notice=_("You are signed out.") if signed_out else None)
 
 
 @bp.post("/sign-in")
@@ -174,9 +183,9 @@ def sign_in() -> Response | tuple[str, int]:
         return _redirect("admin.home")
     if result.wait > 0:
         seconds = math.ceil(result.wait)
-        text, status = f"Too many failed sign-ins. Wait {_duration(seconds)} and try again.", 429
+        text, status = _("Too many failed sign-ins. Wait %(time)s and try again.") % {"time": _duration(seconds)}, 429
     else:
-        text, status = "The name or the password is not right.", 200
+        text, status = _("The name or the password is not right."), 200
     body, code = _page("sign_in.html", status, error=text, name=name[:64])
     response = Response(body, status=code, mimetype="text/html")
     if status == 429:
@@ -185,15 +194,11 @@ def sign_in() -> Response | tuple[str, int]:
 
 
 def _duration(seconds: int) -> str:
-    """``30 seconds``, ``15 minutes``.
-
-    >>> _duration(1), _duration(75), _duration(900)
-    ('1 second', '2 minutes', '15 minutes')
-    """
+    """``30 seconds``, ``15 minutes``, in the page's language."""
     if seconds < 60:
-        return f"{seconds} second{'' if seconds == 1 else 's'}"
+        return ngettext("%(num)s second", "%(num)s seconds", seconds) % {"num": seconds}
     minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes) % {"num": minutes}
 
 
 @bp.post("/sign-out")
@@ -280,11 +285,11 @@ def issue_link() -> tuple[str, int]:
     try:
         label = check_label(label_text)
     except ScheduleError as err:
-        errors["label"] = f"Label: {err.message}."
+        errors["label"] = _("For whom: %(problem)s.") % {"problem": err.message}
     try:
         days = whole_number(int(days_text) if days_text.isdigit() else days_text, "days", minimum=1, maximum=MAX_DAYS)
     except ScheduleError:
-        errors["days"] = f"Days: a whole number from 1 to {MAX_DAYS}."
+        errors["days"] = _("Days: a whole number from 1 to %(most)s.") % {"most": MAX_DAYS}
     if errors:
         return _page("links.html", 400, **_links_context(errors=errors, label=label_text[:200], days=days_text[:10]))
     now = sources.settings().now(UTC)
@@ -301,11 +306,12 @@ def revoke_link() -> tuple[str, int]:
         label = check_label(label_text)
         done = revoke(auth.auth().state, label, now=sources.settings().now(UTC), actor=_actor(), audit_file=_audit_file())
     except ScheduleError as err:
-        return _page("links.html", 400, **_links_context(errors={"label": f"Not revoked: {err.message}."}))
-    notice = (
-        f"Every link made for {done.label!r} up to now is turned off. "
+        problem = _("Not revoked: %(problem)s.") % {"problem": err.message}
+        return _page("links.html", 400, **_links_context(errors={"label": problem}))
+    notice = _(
+        "Every link made for “%(label)s” up to now is turned off. "
         "Calendars that use them stop getting the join link within a few seconds."
-    )
+    ) % {"label": done.label}
     return _page("links.html", **_links_context(notice=notice))
 
 
@@ -365,9 +371,9 @@ def _edit_error(err: ScheduleError, request_form: dict[str, str] | None, status:
     override = getattr(err, "override", None)
     todo = None
     if override == "allow_past":
-        todo = "To change it anyway, tick “Change the past” below and preview again."
+        todo = _("To change it anyway, tick “Change the past” below and preview again.")
     elif override == "allow_overlap":
-        todo = "To make the change anyway, tick “Allow both at once” below and preview again."
+        todo = _("To make the change anyway, tick “Allow both at once” below and preview again.")
     message = err.text() if isinstance(err, FormError) else refusal(err, todo)
     return _page("preview.html", status, refused=message, override=override, form=request_form or {}, schedule=None)
 
