@@ -363,3 +363,26 @@ def test_reasons_and_notes_with_markup_are_escaped_everywhere(site: Site) -> Non
     assert 'alert("x")' in feed and "text/calendar" in public.get("/calendar.ics").content_type  # text, never HTML
     api = public.get("/api/sessions.json?from=2026-12-21&to=2027-01-04").get_json()
     assert HOSTILE in [s["reason"] for s in api["sessions"]] and HOSTILE in [s["notes"] for s in api["sessions"]]
+
+
+def test_a_state_file_that_cannot_be_written_is_a_503_never_a_500(site: Site) -> None:
+    client = site.client()
+    form = token(client)
+    site.state.chmod(0o400)  # read-only: the sign-in cannot be recorded
+    try:
+        response = client.post("/admin/sign-in", data={"name": "alice", "password": PASSWORD, "csrf_token": form})
+    finally:
+        site.state.chmod(0o600)
+    assert response.status_code == 503
+    text = response.get_data(as_text=True)
+    assert "Not saved" in text and "Nothing was changed" in text and str(site.state) not in text
+    assert client.get("/admin").status_code == 303  # not signed in
+
+
+def test_the_idle_time_setting_is_checked() -> None:
+    from hmis_schedule.web.settings import ConfigError, load_settings
+
+    assert load_settings({"HMIS_ADMIN_IDLE_MINUTES": "45"}, environ={}).admin_idle_minutes == 45
+    for bad in ("0", "1441", "soon", "1.5"):
+        with pytest.raises(ConfigError, match="HMIS_ADMIN_IDLE_MINUTES: expected whole minutes from 1 to 1440"):
+            load_settings({"HMIS_ADMIN_IDLE_MINUTES": bad}, environ={})

@@ -45,7 +45,7 @@ from hmis_schedule.state import load_state, revoke
 from hmis_schedule.values import whole_number
 from hmis_schedule.window import add_months
 
-from . import auth, params, public, sources
+from . import auth, errors, params, public, sources
 from .admin_edits import EditRequest, FormError, apply, edit_request, session_of
 from .settings import Settings
 from .templating import gettext as _
@@ -117,11 +117,20 @@ def _forbidden(err: Exception) -> tuple[str, int]:
     return _refused("sign-in")
 
 
-def _refused(kind: str) -> tuple[str, int]:
-    """The 403 page: a form without a valid CSRF token (``csrf``), or no signed-in session (``sign-in``)."""
+@bp.errorhandler(OSError)
+@bp.errorhandler(ScheduleError)
+def _not_saved(err: Exception) -> tuple[str, int]:
+    """A file the pages write (state file, schedule, audit log) could not be read or written: 503, never a 500."""
+    errors.log_failure(f"{request.method} {request.path}", err)
+    return _refused("storage", 503)
+
+
+def _refused(kind: str, status: int = 403) -> tuple[str, int]:
+    """The refusal page: a form without a valid CSRF token (``csrf``), no signed-in session (``sign-in``), a file
+    that could not be written (``storage``)."""
     if "lang" not in g:
         g.lang = _lang()
-    return render_template("admin/refused.html", lang=g.lang, kind=kind, admin=None), 403
+    return render_template("admin/refused.html", lang=g.lang, kind=kind, admin=None), status
 
 
 def _lang() -> str:
