@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from .schedule import Schedule
 
 __all__ = [
+    "ATOM_PATH",
+    "CSV_FILE",
+    "CSV_PATH",
     "FEED_FILES",
     "FEED_PATHS",
     "PRIVATE_FEED_NAMES",
@@ -92,6 +95,15 @@ FEED_PATHS = {
 
 FEED_FILES = {kind: path.lstrip("/") for kind, path in FEED_PATHS.items()}
 """Where each feed goes, relative to the export folder (Spanish: under ``es/``)."""
+
+ATOM_PATH = "/feed.atom"
+"""The URL path of the Atom feed (Spanish: ``?lang=es``; in the export ``feed.atom`` and ``es/feed.atom``)."""
+
+CSV_PATH = "/api/sessions.csv"
+"""The URL path of the sessions as CSV (the same parameters as ``/api/sessions.json``)."""
+
+CSV_FILE = "sessions.csv"
+"""Where the export writes the sessions as CSV, beside ``sessions.json`` (Spanish: ``es/sessions.csv``)."""
 
 PRIVATE_FEED_NAMES = {"all": "calendar.ics", "online": "online.ics"}
 """The file name of each private feed under ``/private/<token>/``, by feed filter."""
@@ -206,6 +218,23 @@ class Addresses:
         """The address of one session's page on the server (see :func:`session_page_path`)."""
         return self.base_url + session_page_path(uid, lang)
 
+    def atom(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The address of the Atom feed (``?lang=`` on the server, ``es/`` in the export).
+
+        >>> Addresses("https://hmis.example.org", static=True).atom("es")
+        'https://hmis.example.org/es/feed.atom'
+        """
+        return self.base_url + _localized(ATOM_PATH, lang, static=self.static)
+
+    def sessions_csv(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The address of the sessions as CSV (``/api/sessions.csv`` on the server, ``sessions.csv`` in the export).
+
+        >>> Addresses("").sessions_csv("es")
+        '/api/sessions.csv?lang=es'
+        """
+        path = "/" + CSV_FILE if self.static else CSV_PATH
+        return self.base_url + _localized(path, lang, static=self.static)
+
     def private(self, token: str, filter: str = "all", lang: str = DEFAULT_LANGUAGE) -> str:
         """The address of a private feed (only the server has them)."""
         return self.base_url + private_path(token, filter, lang)
@@ -213,3 +242,14 @@ class Addresses:
     def page(self, schedule: Schedule) -> str:
         """The address of the schedule's public page (see :func:`page_url`)."""
         return page_url(schedule, self.base_url)
+
+    def page_in(self, schedule: Schedule, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The public page in ``lang``: the server's page with ``?lang=``; a schedule's own ``url`` as it is.
+
+        >>> from hmis_schedule import clackamas
+        >>> Addresses("https://hmis.example.org").page_in(clackamas(), "es")
+        'https://hmis.example.org/?lang=es'
+        """
+        if schedule.url or not self.base_url:
+            return self.page(schedule)
+        return self.base_url + _localized("/", lang)

@@ -214,7 +214,7 @@ def append(path: str | os.PathLike[str], entry: AuditEntry) -> None:
     line = json.dumps(entry.to_data(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     data = (line + "\n").encode("utf-8")
     with writer.locked(target):
-        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o660)  # never world-readable: it names people
         try:
             size = os.fstat(fd).st_size
             if size and _last_byte(target, size) != b"\n":

@@ -17,10 +17,21 @@ Dates are written 2027-03-15 and are inclusive; times are wall-clock times in
 the schedule's time zone (09:00, 13:30). Read-only commands print for people
 by default and take ``--format json`` for scripts.
 
-Exit codes: 0 success (also for an edit with nothing to change), 1 a refused
-edit or an invalid or unreadable file, 2 a usage error (a missing or malformed
-argument). Errors are one clear message naming the parameter or field, never
-a traceback.
+The editing commands take ``--dry-run`` (show what subscribers would see
+change, write nothing), ``--allow-past`` (change a session that has started or
+a day before today) and ``--allow-overlap`` (let a session take place at the
+same time as another); they record what they did in the audit log beside the
+state file (:mod:`hmis_schedule.audit`) as ``cli:`` and the operating-system
+user, as ``private-link`` and ``revoke`` do; ``audit`` shows it. Positional
+paths name outputs (``init FILE``, ``export DIR``); ``validate FILE`` and
+``list FROM TO`` are accepted beside ``--file`` and ``--from/--to``.
+
+Exit codes: 0 success (also for an edit with nothing to change, and a
+preview), 1 a refused edit or an invalid or unreadable file, 2 a usage error
+(a missing or malformed argument). A refused edit prints one line on stderr,
+"Not changed: what and why. What to do." (:func:`hmis_schedule.edit.refusal`,
+with the flag to pass); other errors are one clear message naming the
+parameter or field, never a traceback.
 
 >>> from click.testing import CliRunner
 >>> result = CliRunner().invoke(cli, ["list", "--from", "2026-09-07", "--to", "2026-09-07"])
@@ -102,7 +113,13 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     try:
         return values.day(value, param.name or "")
     except ScheduleError:
-        raise click.BadParameter(f"expected a date such as 2027-03-15, got {value!r}", ctx, param) from None
+        hint = _HINTS.get(param.name or "")  # list's [FROM [TO]] arguments: their metavar is not their name
+        raise click.BadParameter(
+            f"expected a date such as 2027-03-15, got {value!r}", ctx, param, param_hint=hint
+        ) from None
+
+
+_HINTS = {"first_arg": "'FROM'", "last_arg": "'TO'"}
 
 
 def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> time | None:
@@ -584,7 +601,8 @@ def close(
     Closing a date that is closed already updates its reason.
 
     \b
-    Example:
+    Examples:
+      hmis-schedule close 2027-03-15 --reason "County floating holiday" --dry-run   # only show what changes
       hmis-schedule close 2027-03-15 --reason "County floating holiday" --file my-schedule.toml
     """
     path = _editable(ctx, file)
@@ -760,7 +778,7 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @_file_option
 @click.pass_context
 def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -> None:
-    """Write the calendar feeds, one calendar per session and sessions.json to DIR, for a static site.
+    """Write the calendar feeds, one calendar per session, sessions.json, sessions.csv and feed.atom to DIR.
 
     DIR is created if missing; files that did not change are left as they are.
 
@@ -775,7 +793,7 @@ def export(ctx: click.Context, folder: Path, base_url: str, file: Path | None) -
     done = write_site(schedule, folder, today=schedule.today(), base_url=base_url, published=published)
     click.echo(
         f"Wrote {_count(len(done.written), 'file')}, {len(done.unchanged)} unchanged, in {folder} "
-        "(feeds, one calendar per session, sessions.json)."
+        "(feeds, one calendar per session, sessions.json and sessions.csv, feed.atom)."
     )
 
 

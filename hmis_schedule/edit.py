@@ -439,7 +439,8 @@ def reopen(
                 for s in cancelled
             )
             raise ScheduleError(
-                f"{_day(day)} is not closed: it has no closure and is not a public holiday{hint}",
+                f"{_day(day)} is not closed: it has no closure and is not a public holiday"
+                + (hint or ", so there is nothing to reopen"),
                 field="date",
             )
         done = []
@@ -620,7 +621,10 @@ def uncancel(
         e.affects(planned)
         index = _index(e.before.changes, lambda c: c.key == (slot, planned))
         if index is None or not e.before.changes[index].cancel:
-            why = f" but the day is closed ({old.reason}): use `hmis-schedule reopen {old.day}`" if old.cancelled else ""
+            why = (
+                f" but the day is closed ({old.reason}): use `hmis-schedule reopen {old.day}`" if old.cancelled
+                else ", so there is nothing to undo"
+            )
             raise ScheduleError(f"{slot} {_when(old)} was not cancelled with `cancel`{why}", field="date")
         entry = e.entry("changes", index)
         for name in ("cancel", "reason"):

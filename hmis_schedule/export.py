@@ -1,4 +1,4 @@
-"""Static export: every feed, one calendar per session and ``sessions.json``, written to a folder.
+"""Static export: every feed, one calendar per session, ``sessions.json``/``.csv`` and the Atom feed, written to a folder.
 
 For counties that host files on a static site or CDN instead of running the
 server. The layout mirrors the server's URLs, with Spanish under ``es/``
@@ -9,6 +9,10 @@ server. The layout mirrors the server's URLs, with Spanish under ``es/``
     sessions/<uid>.ics           one per session of the default window (es/sessions/<uid>.ics in Spanish)
     sessions.json                the same sessions as JSON records (es/sessions.json in Spanish,
                                  linking the Spanish session files)
+    sessions.csv                 the same records as CSV, beside the JSON (es/sessions.csv; the server's
+                                 /api/sessions.csv)
+    feed.atom                    the Atom feed of the next sessions and recent changes (es/feed.atom);
+                                 its entries link to the session files (a static host has no session pages)
 
 Every file is written to a temporary file beside it and renamed into place
 (:func:`hmis_schedule.writer.write_atomic`, mode 0644), so a web server
@@ -33,13 +37,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .addresses import FEED_FILES, page_url, session_file
+from .addresses import CSV_FILE, FEED_FILES, Addresses, page_url, session_file
+from .atom import render_atom
 from .errors import ScheduleError
 from .facts import LANGUAGES
 from .feed import render_feed, render_session
 from .published import Published
 from .record import session_record
 from .schedule import Schedule
+from .table import to_csv
 from .window import feed_window
 from .writer import write_atomic
 
@@ -68,9 +74,7 @@ def export(
     base_url: str = "",
     published: Published | None = None,
 ) -> list[Path]:
-    """Write every feed, one calendar per session and ``sessions.json`` into ``directory``; the paths.
-
-    :func:`write_site`, returning only the paths (written or already up to date), in a stable order.
+    """Write the static site into ``directory`` (:func:`write_site`); the paths, written or already up to date, in a stable order.
 
     >>> import tempfile
     >>> from hmis_schedule import clackamas
@@ -112,7 +116,8 @@ def write_site(
     Returns
     -------
     An :class:`Exported`: the paths, in a stable order (the six feeds, the
-    session calendars, then ``sessions.json`` and ``es/sessions.json``), and
+    session calendars, then ``sessions.json`` and ``sessions.csv`` (English,
+    then Spanish under ``es/``), then ``feed.atom`` and ``es/feed.atom``), and
     those written (the others held the same bytes already and were left alone).
 
     Raises
@@ -155,6 +160,10 @@ def write_site(
             files.append((session_file(session.uid, lang), body))
     for lang in LANGUAGES:
         prefix = "" if lang == "en" else f"{lang}/"
+        records = [
+            session_record(s, schedule, base_url=base_url, lang=lang, static=True, published=published)
+            for s in sessions
+        ]
         document = {
             "schedule": schedule.id,
             "name": schedule.name.get(lang),
@@ -162,13 +171,14 @@ def write_site(
             "updated": schedule.updated.isoformat(),
             "window": {"start": first.isoformat(), "end": last.isoformat()},
             "url": page_url(schedule, base_url),
-            "sessions": [
-                session_record(s, schedule, base_url=base_url, lang=lang, static=True, published=published)
-                for s in sessions
-            ],
+            "sessions": records,
         }
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         files.append((f"{prefix}sessions.json", text.encode()))
+        files.append((f"{prefix}{CSV_FILE}", to_csv(records)))
+    for lang in LANGUAGES:
+        atom = Addresses(static=True).atom(lang).lstrip("/")
+        files.append((atom, render_atom(schedule, today, lang=lang, base_url=base_url, published=published, static=True)))
     paths: list[Path] = []
     written: list[Path] = []
     for name, data in files:

@@ -65,6 +65,13 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
         "required": False,
         "schema": {"type": "string", "enum": [m.value for m in Modality]},
     }
+    status = {
+        "name": "status",
+        "in": "query",
+        "required": False,
+        "description": "Only sessions with this status; default both.",
+        "schema": {"type": "string", "enum": [s.value for s in Status]},
+    }
 
     def problem(kind: str) -> dict[str, Any]:
         if kind == "json":
@@ -198,17 +205,44 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
                 [
                     *window,
                     modality,
-                    {
-                        "name": "status",
-                        "in": "query",
-                        "required": False,
-                        "description": "Only sessions with this status; default both.",
-                        "schema": {"type": "string", "enum": [s.value for s in Status]},
-                    },
+                    status,
                     lang,
                 ],
                 "SessionList",
             ),
+            "/api/sessions.csv": {
+                "get": {
+                    "summary": "The sessions of /api/sessions.json (same parameters, same records) as CSV: "
+                    "one row per session, one column per field in the record's order; a cell starting with "
+                    "= + - @ gets a leading apostrophe (spreadsheet-safe).",
+                    "parameters": [*window, modality, status, lang],
+                    "responses": {
+                        "200": {
+                            "description": "UTF-8 CSV (RFC 4180) with a byte-order mark and a header row.",
+                            "headers": {"ETag": {"schema": text}, "Content-Disposition": {"schema": text}},
+                            "content": {"text/csv": {"schema": text}},
+                        },
+                        "304": {"description": "Not modified."},
+                        "400": {"description": "A parameter is not valid; the message names it.", **problem("json")},
+                    },
+                }
+            },
+            "/feed.atom": {
+                "get": {
+                    "summary": "An Atom feed (RFC 4287) of the next sessions and of recent changes "
+                    "(cancellations, moves, added sessions), for feed readers.",
+                    "parameters": [lang],
+                    "responses": {
+                        "200": {
+                            "description": "An Atom feed.",
+                            "headers": {"ETag": {"schema": text}, "Last-Modified": {"schema": text}},
+                            "content": {"application/atom+xml": {"schema": text}},
+                        },
+                        "304": {"description": "Not modified (If-None-Match or If-Modified-Since)."},
+                        "400": {"description": "A parameter is not valid; the message names it.", **problem("text")},
+                    },
+                }
+            },
             "/api/next.json": json_route(
                 "The next session that takes place.",
                 [

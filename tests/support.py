@@ -69,6 +69,8 @@ OK_URLS = {
     f"/sessions/{UID}.ics": "text/calendar; charset=utf-8",
     "/api/sessions.json": "application/json",
     "/api/next.json": "application/json",
+    "/api/sessions.csv?lang=es": "text/csv; charset=utf-8",
+    "/feed.atom": "application/atom+xml; charset=utf-8",
     "/openapi.json": "application/json",
     "/healthz": "application/json",
     "/static/site.css": "text/css; charset=utf-8",

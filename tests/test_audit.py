@@ -154,3 +154,9 @@ def test_long_lines_from_several_processes_never_interleave(tmp_path: Path) -> N
     lines = log.read_text().splitlines()
     assert len(lines) == 80 and all(json.loads(line)["who"].startswith("p") for line in lines)
     assert audit.read(log, count=100).skipped == ()
+
+
+def test_the_log_is_not_readable_by_others(tmp_path: Path) -> None:
+    log = tmp_path / "s.audit.jsonl"
+    audit.append(log, audit.AuditEntry(at=NOW, actor="cli:a", action="revoke", summary="x", label="Alice"))
+    assert log.stat().st_mode & 0o007 == 0

@@ -90,7 +90,8 @@ def test_list_takes_from_and_to_as_arguments_or_options(path: Path) -> None:
     assert mixed.output == options.output
     conflict = run("list", "2027-01-01", "--from", "2027-02-01", "--file", path)
     assert conflict.exit_code == 2 and "FROM or --from" in conflict.output
-    assert run("list", "soon", "--file", path).exit_code == 2
+    soon = run("list", "soon", "--file", path)
+    assert soon.exit_code == 2 and "Invalid value for 'FROM'" in soon.output
 
 
 # -- the rules, and one style of refusal ------------------------------------------------------------------

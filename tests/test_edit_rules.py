@@ -290,3 +290,20 @@ def test_every_entry_an_edit_adds_carries_a_comment_saying_what_it_does(path: Pa
     assert "# hmis-schedule uncancel:" in text and "# hmis-schedule cancel:" not in text  # replaced, not stacked
     assert "# hmis-schedule reopen:" in next(line for line in text.splitlines() if line.startswith("exclude"))
     tomllib.loads(text)
+
+
+def test_every_description_of_a_change_is_translated_into_spanish() -> None:
+    import ast
+
+    from hmis_schedule.i18n import translations
+
+    source = (Path(__file__).resolve().parent.parent / "hmis_schedule" / "diff.py").read_text()
+    messages = {
+        node.args[0].value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
+        and node.args and isinstance(node.args[0], ast.Constant)
+    }  # fmt: skip
+    assert len(messages) >= 15
+    spanish = translations("es", "cli").gettext
+    assert [m for m in sorted(messages) if spanish(m) == m] == []

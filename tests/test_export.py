@@ -37,7 +37,8 @@ def test_export_writes_every_feed_each_session_and_the_json(
     names = sorted(str(p.relative_to(folder)) for p in paths)
     feeds = [f"{prefix}{name}" for prefix in ("", "es/") for name in FEED_FILES.values()]
     singles = [prefix + session_path(s.uid).lstrip("/") for prefix in ("", "es/") for s in sessions]
-    assert names == sorted([*feeds, *singles, "sessions.json", "es/sessions.json"])
+    records = ["sessions.json", "es/sessions.json", "sessions.csv", "es/sessions.csv"]
+    assert names == sorted([*feeds, *singles, *records, "feed.atom", "es/feed.atom"])
     on_disk = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     assert on_disk == names, "nothing else (no temporary file) is left behind"
 

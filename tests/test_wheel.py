@@ -53,6 +53,7 @@ WHEEL_DATA = [
     "hmis_schedule/locale/es/LC_MESSAGES/feed.po",
     "hmis_schedule/web/static/copy.js",
     "hmis_schedule/web/static/favicon.svg",
+    "hmis_schedule/web/static/print.css",
     "hmis_schedule/web/static/site.css",
     "hmis_schedule/web/translations/es/LC_MESSAGES/web.po",
 ]

@@ -1,4 +1,4 @@
-"""The JSON routes: sessions in a window, the next session, health, and the OpenAPI description."""
+"""The JSON routes: sessions in a window (also as CSV), the next session, health, and the OpenAPI description."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from datetime import time
 from flask import Blueprint, Response
 
 from hmis_schedule import Status
+from hmis_schedule.addresses import CSV_PATH
 from hmis_schedule.openapi import openapi_spec
 from hmis_schedule.record import schedule_info, session_record
 from hmis_schedule.session import local_datetime
+from hmis_schedule.table import to_csv
 from hmis_schedule.zones import tzdata_version
 
 from . import params, public, sources
@@ -24,6 +26,17 @@ bp = Blueprint("api", __name__)
 @bp.get("/api/sessions.json")
 def api_sessions() -> Response:
     """Sessions in a window as JSON, cancelled ones with their reason unless ``status=scheduled``."""
+    return _sessions(csv=False)
+
+
+@bp.get(CSV_PATH)
+def api_sessions_csv() -> Response:
+    """The same sessions as ``/api/sessions.json`` (same parameters, same records) as CSV, for spreadsheets."""
+    return _sessions(csv=True)
+
+
+def _sessions(*, csv: bool) -> Response:
+    """Sessions in a window, as the JSON document or as CSV rows (:mod:`hmis_schedule.table`) of the same records."""
     loaded = sources.loaded()
     schedule = loaded.schedule
     now = sources.settings().now(schedule.zone)
@@ -33,24 +46,33 @@ def api_sessions() -> Response:
     status = params.status()
     window = params.window(schedule, today)
     base = public.base_url()
-    key = ("api-sessions", loaded.version, today, window, modality, status, lang, base)
+    key = ("api-sessions-csv" if csv else "api-sessions", loaded.version, today, window, modality, status, lang, base)
 
     def make() -> Rendered:
         sessions = schedule.sessions_between(
             window.start, window.end, modality=modality, include_cancelled=status != Status.SCHEDULED
         )
-        data = {
-            **schedule_info(schedule, lang=lang, base_url=base),
-            "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
-            "sessions": [
-                session_record(s, schedule, base_url=base, lang=lang, published=loaded.published)
-                for s in sessions
-                if status is None or s.status == status
-            ],
-        }
-        return rendered(json_body(data), max(schedule.updated, local_datetime(today, time(0), schedule.zone)))
+        records = [
+            session_record(s, schedule, base_url=base, lang=lang, published=loaded.published)
+            for s in sessions
+            if status is None or s.status == status
+        ]
+        if csv:
+            body = to_csv(records)
+        else:
+            data = {
+                **schedule_info(schedule, lang=lang, base_url=base),
+                "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+                "sessions": records,
+            }
+            body = json_body(data)
+        return rendered(body, max(schedule.updated, local_datetime(today, time(0), schedule.zone)))
 
-    return respond(render_cache().get(key, now, make), "application/json")
+    found = render_cache().get(key, now, make)
+    if not csv:
+        return respond(found, "application/json")
+    name = "-".join(part for part in (schedule.id, "sessions", lang) if part != "en")
+    return respond(found, "text/csv", filename=f"{name}.csv")
 
 
 @bp.get("/api/next.json")

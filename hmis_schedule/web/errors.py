@@ -78,7 +78,7 @@ def _kind() -> str:
     path = request.path
     if path.startswith("/api/") or path.endswith(".json") or path == "/healthz":
         return "json"
-    if path.endswith(".ics"):
+    if path.endswith((".ics", ".atom")):
         return "text"
     return "html"
 

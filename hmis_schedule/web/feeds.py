@@ -14,7 +14,8 @@ from flask import Blueprint, Response
 from werkzeug.exceptions import NotFound
 
 from hmis_schedule import Schedule, feed, feed_window
-from hmis_schedule.addresses import FEED_PATHS, FeedFilter
+from hmis_schedule.addresses import ATOM_PATH, FEED_PATHS, FeedFilter
+from hmis_schedule.atom import render_atom
 from hmis_schedule.session import local_datetime
 from hmis_schedule.source import Loaded
 
@@ -22,12 +23,15 @@ from . import params, public, sources
 from .cache import Rendered, feed_parts, render_cache, rendered
 from .responses import respond
 
-__all__ = ["FEEDS", "bp"]
+__all__ = ["ATOM_TYPE", "FEEDS", "bp"]
 
 bp = Blueprint("feeds", __name__)
 
 FEEDS = {path: kind for kind, path in FEED_PATHS.items()}
 """The public feed paths and their filters."""
+
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+"""The Atom feed's content type (Werkzeug adds a charset to ``text/*`` types only)."""
 
 
 def _day_start(schedule: Schedule, day: date) -> datetime:
@@ -125,3 +129,28 @@ def session_ics(uid: str) -> Response:
 
     found = render_cache().get(key, sources.settings().now(schedule.zone), make)
     return respond(found, "text/calendar", filename=f"{uid.split('@')[0]}.ics")
+
+
+@bp.get(ATOM_PATH)
+def atom_feed() -> Response:
+    """The Atom feed: the next sessions and the recent changes (:mod:`hmis_schedule.atom`), ``?lang=``.
+
+    Its only parameter is ``lang``; its sessions come from the default window
+    and today, so a client cannot make it cost more. Cached like the
+    calendar feeds, by schedule version, today, language and public root.
+    """
+    loaded = sources.loaded()
+    schedule = loaded.schedule
+    now = sources.settings().now(schedule.zone)
+    today = schedule.today(now)
+    lang = params.lang()
+    base = public.base_url()
+    key = ("atom", loaded.version, today, lang, base)
+
+    def make() -> Rendered:
+        body = render_atom(schedule, today, lang=lang, base_url=base, published=loaded.published)
+        return rendered(body, max(_modified(loaded), _day_start(schedule, today)))
+
+    found = render_cache().get(key, now, make)
+    name = "-".join(part for part in (schedule.id, lang) if part != "en")
+    return respond(found, ATOM_TYPE, filename=f"{name}.atom")

@@ -170,7 +170,9 @@ class SecurityHeaders:
         path = "/" + str(environ.get("PATH_INFO") or "").lstrip("/")  # as request.path
         is_private = path.startswith("/private/")
         is_admin = path == "/admin" or path.startswith("/admin/")
-        cors = not is_private and not is_admin and (path.startswith("/api/") or path.endswith(".ics") or path == "/openapi.json")
+        cors = not is_private and not is_admin and (
+            path.startswith("/api/") or path.endswith((".ics", ".atom")) or path == "/openapi.json"
+        )
         preflight = environ.get("REQUEST_METHOD") == "OPTIONS"
         extra = _security_header_list(self.embed_origins, path == "/embed", is_private, cors, preflight, is_admin)
 

@@ -22,7 +22,8 @@ __all__ = ["bp"]
 bp = Blueprint("pages", __name__)
 
 
-def _page(template: str, months: int) -> Response:
+def _page(template: str, months: int, *, printed: bool = False) -> Response:
+    """``template`` showing ``months`` of sessions; ``printed``: with the address a printed page shows under its QR code."""
     loaded = sources.loaded()
     schedule = loaded.schedule
     lang = params.negotiated_lang()
@@ -34,7 +35,8 @@ def _page(template: str, months: int) -> Response:
         view = overview(schedule, now, months=months)
         g.lang = lang
         model = page_model(schedule, view, lang, addresses)
-        html = render_template(template, lang=lang, **model.context())
+        extra = {"print_address": addresses.page_in(schedule, lang)} if printed else {}
+        html = render_template(template, lang=lang, **model.context(), **extra)
         return rendered(html.encode(), valid_until=view.valid_until)
 
     response = respond(render_cache().get(key, now, make), "text/html")
@@ -46,7 +48,7 @@ def _page(template: str, months: int) -> Response:
 @bp.get("/")
 def index() -> Response:
     """The public page."""
-    return _page("index.html", months=3)
+    return _page("index.html", months=3, printed=True)
 
 
 @bp.get("/embed")

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from babel.dates import format_date, format_time
 from flask import Flask, g
+from markupsafe import Markup
 
 from hmis_schedule.facts import DEFAULT_LANGUAGE
+from hmis_schedule.flyer import qr_svg
 from hmis_schedule.i18n import translations
 
 from . import public
@@ -69,6 +71,11 @@ def clock_time(moment: datetime) -> str:
     return format_time(moment, "short", tzinfo=moment.tzinfo, locale=_lang())
 
 
+def qr_code(data: str, title: str) -> Markup:
+    """``data`` as a QR code, inline SVG for the printed page (:func:`hmis_schedule.flyer.qr_svg`; segno escapes ``title``)."""
+    return Markup(qr_svg(data, title=title))  # segno writes the markup and escapes the title
+
+
 def init_app(app: Flask) -> None:
     """Install gettext, the date filters, ``static_url`` and ``link`` in ``app``'s Jinja environment.
 
@@ -90,7 +97,7 @@ def init_app(app: Flask) -> None:
             static_versions[filename] = sha256(data).hexdigest()[:10]
         return public.link("static", filename=filename, v=static_versions[filename])
 
-    app.jinja_env.globals.update(static_url=static_url, link=public.link)
+    app.jinja_env.globals.update(static_url=static_url, link=public.link, qr_code=qr_code)
     app.jinja_env.filters.update(
         long_date=long_date, short_date=short_date, month_title=month_title, clock_time=clock_time
     )
