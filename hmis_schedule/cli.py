@@ -1063,7 +1063,9 @@ def admin_add(ctx: click.Context, name: str, password_stdin: bool, file: Path | 
     """
     target = _state_file(ctx, file)
     check_name(name)  # before asking for a password
-    account = add_admin(target, name, _new_password(password_stdin), now=_now())
+    account = add_admin(
+        target, name, _new_password(password_stdin), now=_now(), actor=_actor(), audit_file=audit.audit_path(target)
+    )
     click.echo(f"Added the administrator {account.name!r} (saved in {target}).")
     click.echo("They sign in at /admin once the server has HMIS_SECRET_KEY.")
 
@@ -1082,7 +1084,9 @@ def admin_passwd(ctx: click.Context, name: str, password_stdin: bool, file: Path
     """
     target = _state_file(ctx, file)
     load_state(target).admins.named(name)  # no such account: say so before asking for a password
-    account = set_admin_password(target, name, _new_password(password_stdin), now=_now())
+    account = set_admin_password(
+        target, name, _new_password(password_stdin), now=_now(), actor=_actor(), audit_file=audit.audit_path(target)
+    )
     click.echo(f"Changed the password of {account.name!r}; every session of the account is signed out.")
 
 
@@ -1098,7 +1102,7 @@ def admin_remove(ctx: click.Context, name: str, file: Path | None) -> None:
       hmis-schedule admin remove alice --file my-schedule.toml
     """
     target = _state_file(ctx, file)
-    account = remove_admin(target, name, now=_now())
+    account = remove_admin(target, name, now=_now(), actor=_actor(), audit_file=audit.audit_path(target))
     left = len(load_state(target).admins)
     click.echo(f"Removed the administrator {account.name!r}; {left} account{'' if left == 1 else 's'} left.")
     if not left:

@@ -504,11 +504,17 @@ _ADMINS_COMMENT = (
 _PRIVATE_MODE = 0o600
 
 
-def _change_state(path: str | os.PathLike[str], change: Callable[[State, tomlkit.TOMLDocument], None]) -> State:
+def _change_state(
+    path: str | os.PathLike[str],
+    change: Callable[[State, tomlkit.TOMLDocument], None],
+    record: Callable[[Path], None] | None = None,
+) -> State:
     """Read the state file ``path`` under its lock, let ``change`` edit its document, check it and write it.
 
-    A new file is made readable by its owner only. Returns the state written
-    (or the state as it was, when ``change`` changed nothing).
+    A new file is made readable by its owner only. ``record`` is called with
+    the state file's path after the write, still under the lock (to append
+    to the audit log). Returns the state written (or the state as it was,
+    when ``change`` changed nothing).
     """
     target = Path(os.path.realpath(path))
     source = str(target)
@@ -527,6 +533,8 @@ def _change_state(path: str | os.PathLike[str], change: Callable[[State, tomlkit
         new = tomlkit.dumps(doc)
         after = from_state_toml(new, source=source)
         writer.write_atomic(target, new.encode("utf-8"), mode=mode)
+        if record is not None:
+            record(target)
     return after
 
 
@@ -570,8 +578,15 @@ def _replace_account(before: State, name: str, new: Account | None) -> list[Acco
     return [*kept[:index], new, *kept[index:]]
 
 
-def add_admin(path: str | os.PathLike[str], name: str, password: str, *, now: datetime) -> Account:
+def add_admin(
+    path: str | os.PathLike[str], name: str, password: str, *, now: datetime, actor: str | None = None,
+    audit_file: str | os.PathLike[str] | None = None,
+) -> Account:
     """Add the administrator ``name`` with ``password`` (hashed with argon2id) to the state file ``path``.
+
+    With an ``actor`` (``cli:USER``), the change is recorded in the audit log
+    (``audit_file``, by default beside the state file) as ``admin-add``;
+    likewise ``admin-passwd`` and ``admin-remove`` below. No hash is recorded.
 
     Raises
     ------
@@ -602,7 +617,8 @@ def add_admin(path: str | os.PathLike[str], name: str, password: str, *, now: da
             )
         _set_admins(doc, _replace_account(before, clean, account))
 
-    _change_state(path, change)
+    summary = f"Added the administrator {clean!r}."
+    _change_state(path, change, _recorder(actor, audit_file, "admin-add", summary, account.added))
     return account
 
 
@@ -610,7 +626,25 @@ def _existing(before: State, name: str) -> Account:
     return before.admins.named(name)
 
 
-def set_admin_password(path: str | os.PathLike[str], name: str, password: str, *, now: datetime) -> Account:
+def _recorder(
+    actor: str | None, audit_file: str | os.PathLike[str] | None, action: str, summary: str, at: datetime
+) -> Callable[[Path], None] | None:
+    """What appends an account change to the audit log (``None`` without an actor): who, when, what; no hash."""
+    if actor is None:
+        return None
+    who = audit.check_actor(actor)
+
+    def record(target: Path) -> None:
+        entry = audit.AuditEntry(at=at, actor=who, action=action, summary=summary)
+        audit.append(audit.audit_path(target) if audit_file is None else audit_file, entry)
+
+    return record
+
+
+def set_admin_password(
+    path: str | os.PathLike[str], name: str, password: str, *, now: datetime, actor: str | None = None,
+    audit_file: str | os.PathLike[str] | None = None,
+) -> Account:
     """Give the administrator ``name`` a new password; every session of the account is signed out.
 
     Raises
@@ -620,7 +654,7 @@ def set_admin_password(path: str | os.PathLike[str], name: str, password: str, *
     """
     clean = check_name(name)
     digest = hash_password(password)
-    _whole_seconds(now)
+    at = _whole_seconds(now)
     done: list[Account] = []
 
     def change(before: State, doc: tomlkit.TOMLDocument) -> None:
@@ -629,11 +663,15 @@ def set_admin_password(path: str | os.PathLike[str], name: str, password: str, *
         _set_admins(doc, _replace_account(before, clean, new))
         done.append(new)
 
-    _change_state(path, change)
+    summary = f"Changed the password of the administrator {clean!r}; their sessions were signed out."
+    _change_state(path, change, _recorder(actor, audit_file, "admin-passwd", summary, at))
     return done[0]
 
 
-def remove_admin(path: str | os.PathLike[str], name: str, *, now: datetime) -> Account:
+def remove_admin(
+    path: str | os.PathLike[str], name: str, *, now: datetime, actor: str | None = None,
+    audit_file: str | os.PathLike[str] | None = None,
+) -> Account:
     """Remove the administrator ``name`` (and so every session of the account); returns the account removed.
 
     Raises
@@ -642,7 +680,7 @@ def remove_admin(path: str | os.PathLike[str], name: str, *, now: datetime) -> A
         As :func:`add_admin`; :class:`AdminRefused` if there is no such account.
     """
     clean = check_name(name)
-    _whole_seconds(now)
+    at = _whole_seconds(now)
     done: list[Account] = []
 
     def change(before: State, doc: tomlkit.TOMLDocument) -> None:
@@ -650,7 +688,8 @@ def remove_admin(path: str | os.PathLike[str], name: str, *, now: datetime) -> A
         _set_admins(doc, _replace_account(before, clean, None))
         done.append(found)
 
-    _change_state(path, change)
+    summary = f"Removed the administrator {clean!r}; their sessions were signed out."
+    _change_state(path, change, _recorder(actor, audit_file, "admin-remove", summary, at))
     return done[0]
 
 

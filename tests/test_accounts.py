@@ -257,3 +257,19 @@ def test_admin_list_json_and_the_built_in_schedule(env: dict[str, str]) -> None:
     assert '"name": "alice"' in output and "hash" not in output
     code, output = _run("admin", "list", env={**env, "HMIS_SCHEDULE": ""})
     assert code == 2 and "name the schedule file" in output
+
+
+def test_account_changes_from_the_command_line_are_audited_without_hashes(env: dict[str, str]) -> None:
+    from hmis_schedule.audit import audit_path, read
+
+    environment = {**env, "LOGNAME": "maria", "USER": "maria"}
+    _run("admin", "add", "alice", input=f"{PASSWORD}\n{PASSWORD}\n", env=environment)
+    _run("admin", "passwd", "alice", "--password-stdin", input="another good password\n", env=environment)
+    _run("admin", "remove", "alice", env=environment)
+    log = audit_path(Path(env["HMIS_SCHEDULE"]).with_name("my-schedule.state.toml"))
+    entries = read(log).entries
+    assert [(e.actor, e.action) for e in entries] == [
+        ("cli:maria", "admin-remove"), ("cli:maria", "admin-passwd"), ("cli:maria", "admin-add")
+    ]
+    text = log.read_text(encoding="utf-8")
+    assert "argon2" not in text and PASSWORD not in text and "another good password" not in text
