@@ -8,8 +8,9 @@
   clipboard holds the link), served with the join link; revoked from the
   list, then refused; signing out, after which ``/admin`` is the sign-in page.
 - **axe-core** finds no WCAG 2.1 A/AA violation on any admin page (sign-in,
-  start, sessions, one session, preview, saved, private links with a link
-  issued, audit log). Screenshots go to ``test-output/browser/admin-*.png``;
+  sign-in with its error, start, sessions, one session, preview, a refusal
+  with its override check box, saved, private links with a link issued,
+  audit log); the override is ticked with Space and previewed again. Screenshots go to ``test-output/browser/admin-*.png``;
   the preview is also saved as ``docs/screenshots/admin.png`` for the README.
 
 Like ``test_browser.py``: skipped locally when Chromium, Playwright or
@@ -212,5 +213,43 @@ def test_issue_copy_and_revoke_a_private_link_then_sign_out(browser: Browser, se
         assert "You are signed out." in page.inner_text("main")
         page.goto(origin + "/admin/links")
         assert page.url == origin + "/admin/sign-in"
+    finally:
+        context.close()
+
+
+def test_the_error_pages_are_accessible_and_an_override_is_ticked_with_the_keyboard(
+    browser: Browser, server: LiveServer
+) -> None:
+    origin = server.origin
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(origin + "/admin/sign-in")
+        page.fill("#name", "alice")
+        page.fill("#password", "not the password!")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "not right" in page.inner_text("[role=alert]")
+        _axe(page, "sign-in-error")
+        page.fill("#name", "alice")
+        page.fill("#password", PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(origin + "/admin")
+        page.goto(origin + "/admin/sessions")
+        page.fill("#close-day-date", "2026-11-02")  # before the tests' "now": in the past
+        page.fill("#close-day-reason", "Recorded late")
+        page.keyboard.press("Enter")
+        page.wait_for_url(origin + "/admin/preview")
+        assert "in the past" in page.inner_text("[role=alert]")
+        _axe(page, "refused-past")
+        _tab_to(page, "el.id === 'override'")
+        page.keyboard.press("Space")
+        assert page.is_checked("#override")
+        _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.trim() === 'Preview again'")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.locator("ul.changes li").all_inner_texts() == [
+            "Mon 2026-11-02 09:00-12:00 online: cancelled (Recorded late)"
+        ]
     finally:
         context.close()
