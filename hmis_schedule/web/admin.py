@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ def init_app(app: Flask, settings: Settings) -> bool:
         key = load_secrets(settings.given).secret_key
     except ScheduleError:  # sources.init_app reported it already
         key = None
-    if not isinstance(schedule, str) or not schedule.strip() or state is None or key is None:
+    if not isinstance(schedule, str | os.PathLike) or not str(schedule).strip() or state is None or key is None:
         return False
     auth.init_app(app, settings, key, state)
     app.register_blueprint(bp)
