@@ -22,10 +22,11 @@ True
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from .errors import ScheduleError
 from .follow import FileFollower
-from .private import Secrets, read_token
+from .private import Grant, Secrets, issue_recorded, read_token
 from .source import Source
 from .state import State
 
@@ -70,6 +71,25 @@ class PrivateFeeds:
         if self.state is not None and self.state.value.is_revoked(grant):
             return None
         return secrets.teams_url
+
+    def issue(
+        self, label: str, *, days: int, now: datetime, actor: str, audit_file: str | Path
+    ) -> tuple[str, Grant]:
+        """A new private link's token for ``label``, working ``days`` days from ``now``, signed with the current key.
+
+        Recorded in the audit log ``audit_file`` as issued by ``actor``
+        (label and expiry, never the token: :func:`~hmis_schedule.private.issue_recorded`).
+
+        Raises
+        ------
+        ScheduleError
+            For a bad label, lifetime or actor (naming the field); nothing is recorded then.
+        OSError
+            If the audit log cannot be written (no token is returned then).
+        """
+        secrets = self._secrets.value
+        assert secrets.secret_key is not None  # checked when loaded
+        return issue_recorded(secrets.secret_key, label, days=days, now=now, actor=actor, audit_file=audit_file)
 
     @property
     def error(self) -> str | None:

@@ -56,6 +56,7 @@ from babel.dates import format_time
 
 from . import __version__, audit, clock, values
 from . import edit as editing
+from .accounts import check_name, check_password
 from .addresses import private_path
 from .errors import ScheduleError, WindowError
 from .facts import LANGUAGES
@@ -75,7 +76,17 @@ from .record import session_record
 from .rules import Modality
 from .schedule import Schedule
 from .session import Session
-from .state import STATE_FILE_ENV, load_state, publish, published_for, revoke, state_path
+from .state import (
+    STATE_FILE_ENV,
+    add_admin,
+    load_state,
+    publish,
+    published_for,
+    remove_admin,
+    revoke,
+    set_admin_password,
+    state_path,
+)
 from .text import long_date, moved_note, session_location, session_reason, session_summary
 from .window import add_months, feed_window
 
@@ -1000,6 +1011,142 @@ def audit_command(ctx: click.Context, count: int, fmt: str, file: Path | None) -
         return
     for entry in found.entries:
         click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S} UTC  {entry.actor}  {entry.action}: {entry.summary}")
+
+
+# -- administrators of the admin pages ---------------------------------------------------------
+
+
+@cli.group("admin")
+def admin_group() -> None:
+    """Keep the accounts of the admin pages (/admin): add, passwd, remove, list.
+
+    Accounts live in the schedule's state file (my-schedule.state.toml beside
+    my-schedule.toml, or $HMIS_STATE_FILE), never in the schedule file, with
+    an argon2id hash of the password. The server reads them at each sign-in,
+    so no restart is needed. The admin pages also need HMIS_SECRET_KEY.
+
+    Passwords are never taken as arguments: each command asks twice, without
+    echo. For scripts, --password-stdin reads it from the first line of
+    standard input instead.
+    """
+
+
+def _password_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--password-stdin", is_flag=True,
+        help="Read the password from the first line of standard input (for scripts) instead of asking twice.",
+    )(command)  # fmt: skip
+
+
+def _new_password(from_stdin: bool) -> str:
+    """The new password: the first line of standard input, or asked twice on the terminal (never echoed)."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise click.UsageError("--password-stdin: standard input is empty; give the password on its first line")
+        return line.rstrip("\r\n")
+    answer: str = click.prompt(
+        "Password (at least 12 characters)", hide_input=True, confirmation_prompt="Repeat the password",
+        value_proc=_checked_password,
+    )  # fmt: skip
+    return answer
+
+
+def _checked_password(value: str) -> str:
+    """The password typed, if long enough; otherwise click says why and asks again."""
+    try:
+        return check_password(value)
+    except ScheduleError as err:
+        raise click.UsageError(err.message) from None
+
+
+@admin_group.command("add")
+@click.argument("name")
+@_password_option
+@_file_option
+@click.pass_context
+def admin_add(ctx: click.Context, name: str, password_stdin: bool, file: Path | None) -> None:
+    """Add the administrator NAME (letters, digits and . _ - @), asking for the password twice.
+
+    \b
+    Examples:
+      hmis-schedule admin add alice --file my-schedule.toml
+      printf '%s\\n' "$PASSWORD" | hmis-schedule admin add alice --password-stdin
+    """
+    target = _state_file(ctx, file)
+    check_name(name)  # before asking for a password
+    account = add_admin(
+        target, name, _new_password(password_stdin), now=_now(), actor=_actor(), audit_file=audit.audit_path(target)
+    )
+    click.echo(f"Added the administrator {account.name!r} (saved in {target}).")
+    click.echo("They sign in at /admin once the server has HMIS_SECRET_KEY.")
+
+
+@admin_group.command("passwd")
+@click.argument("name")
+@_password_option
+@_file_option
+@click.pass_context
+def admin_passwd(ctx: click.Context, name: str, password_stdin: bool, file: Path | None) -> None:
+    """Give the administrator NAME a new password; every browser signed in as NAME is signed out.
+
+    \b
+    Example:
+      hmis-schedule admin passwd alice --file my-schedule.toml
+    """
+    target = _state_file(ctx, file)
+    load_state(target).admins.named(name)  # no such account: say so before asking for a password
+    account = set_admin_password(
+        target, name, _new_password(password_stdin), now=_now(), actor=_actor(), audit_file=audit.audit_path(target)
+    )
+    click.echo(f"Changed the password of {account.name!r}; every session of the account is signed out.")
+
+
+@admin_group.command("remove")
+@click.argument("name")
+@_file_option
+@click.pass_context
+def admin_remove(ctx: click.Context, name: str, file: Path | None) -> None:
+    """Remove the administrator NAME; every browser signed in as NAME is signed out.
+
+    \b
+    Example:
+      hmis-schedule admin remove alice --file my-schedule.toml
+    """
+    target = _state_file(ctx, file)
+    account = remove_admin(target, name, now=_now(), actor=_actor(), audit_file=audit.audit_path(target))
+    left = len(load_state(target).admins)
+    click.echo(f"Removed the administrator {account.name!r}; {left} account{'' if left == 1 else 's'} left.")
+    if not left:
+        click.echo("The admin pages are off until an account is added (hmis-schedule admin add NAME).")
+
+
+@admin_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_file_option
+@click.pass_context
+def admin_list(ctx: click.Context, fmt: str, file: Path | None) -> None:
+    """List the administrators: names, when each was added and how many sessions are signed in (never a hash).
+
+    \b
+    Example:
+      hmis-schedule admin list --file my-schedule.toml
+    """
+    target = _state_file(ctx, file)
+    accounts = list(load_state(target).admins)
+    now = _now()
+    rows = [(a.name, a.added.astimezone(UTC), sum(1 for s in a.sessions if s.live(now))) for a in accounts]
+    if fmt == "json":
+        _print_json([{"name": n, "added": added.isoformat(), "sessions": live} for n, added, live in rows])
+        return
+    if not rows:
+        click.echo(f"No administrators in {target}: add one with `hmis-schedule admin add NAME`.")
+        return
+    lines = _table(
+        [("Name", "Added (UTC)", "Signed in"), *((n, f"{added:%Y-%m-%d %H:%M}", str(live)) for n, added, live in rows)]
+    )
+    for line in lines:
+        click.echo(line)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -13,6 +13,13 @@ first), or wherever ``HMIS_STATE_FILE`` says. It is TOML:
     [published]
     "first-monday-20261207@hmis.example.org" = { sequence = 1, digest = "0f1e2d3c4b5a6978", since = 2026-12-01T17:30:00Z }
 
+The ``[admins]`` table holds the administrators' accounts (argon2id
+password hashes and signed-in sessions, :mod:`hmis_schedule.accounts`),
+kept by :func:`add_admin`, :func:`set_admin_password`, :func:`remove_admin`,
+:func:`start_admin_session` and :func:`end_admin_session`, each under the
+same lock and atomic write. A state file those create is readable by its
+owner only (mode 0600): it holds password hashes.
+
 Each entry revokes every private link with that label (compared without
 regard to case) issued up to ``at``; a link made for the same label later
 works. ``hmis-schedule revoke LABEL`` adds entries with :func:`revoke`, under
@@ -40,6 +47,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,6 +57,17 @@ import tomlkit
 import tomlkit.exceptions
 
 from . import audit, writer
+from .accounts import (
+    Account,
+    AdminRefused,
+    Admins,
+    SignedIn,
+    admins_from_table,
+    check_name,
+    hash_password,
+    kept_sessions,
+    session_digest,
+)
 from .errors import Problem, ScheduleError, SessionNotFoundError, one_line
 from .files import decode_text, read_text
 from .private import Grant, check_label
@@ -63,12 +82,17 @@ __all__ = [
     "Publication",
     "Revocation",
     "State",
+    "add_admin",
+    "end_admin_session",
     "from_state_toml",
     "load_state",
     "publish",
     "publish_window",
     "published_for",
+    "remove_admin",
     "revoke",
+    "set_admin_password",
+    "start_admin_session",
     "state_path",
 ]
 
@@ -112,10 +136,11 @@ class Revocation:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class State:
-    """What the state file holds: the revocations, in file order, and the record of what was published."""
+    """What the state file holds: the revocations, in file order, the record of what was published, the accounts."""
 
     revoked: tuple[Revocation, ...] = ()
     published: Published = field(default_factory=Published)
+    admins: Admins = field(default_factory=Admins)
 
     def is_revoked(self, grant: Grant) -> bool:
         """Whether any revocation covers ``grant`` (labels compared, never tokens).
@@ -158,8 +183,8 @@ def from_state_toml(text: str, *, source: str = "<state>") -> State:
         raise ScheduleError(f"not valid TOML: {err}", source=source) from None
     problems: list[Problem] = []
     for key in data:
-        if key not in ("revoked", "published"):
-            problems.append(Problem(key, "unknown setting (expected 'revoked', 'published')"))
+        if key not in ("revoked", "published", "admins"):
+            problems.append(Problem(key, "unknown setting (expected 'revoked', 'published', 'admins')"))
     entries: Any = data.get("revoked", [])
     revoked: list[Revocation] = []
     if not isinstance(entries, list):
@@ -184,9 +209,10 @@ def from_state_toml(text: str, *, source: str = "<state>") -> State:
             continue
         revoked.append(Revocation(label=label, at=at))
     published = _published(data.get("published", {}), problems)
+    admins = admins_from_table(data.get("admins", {}), problems)
     if problems:
         raise ScheduleError("", source=source, problems=problems)
-    return State(revoked=tuple(revoked), published=published)
+    return State(revoked=tuple(revoked), published=published, admins=admins)
 
 
 def _published(table: Any, problems: list[Problem]) -> Published:
@@ -466,3 +492,254 @@ def _set_published(doc: tomlkit.TOMLDocument, published: Published) -> None:
 def _by_date(item: tuple[str, Entry]) -> tuple[date, str]:
     parsed = parse_uid(item[0])
     return (date.max if parsed is None else parsed[1]), item[0]
+
+
+# -- administrators' accounts -----------------------------------------------------------
+
+
+_ADMINS_COMMENT = (
+    "Administrators of the admin pages (hmis-schedule admin add NAME): argon2id password hashes",
+    "and the sessions signed in now. Keep this file readable by the server's user only.",
+)
+_PRIVATE_MODE = 0o600
+
+
+def _change_state(
+    path: str | os.PathLike[str],
+    change: Callable[[State, tomlkit.TOMLDocument], None],
+    record: Callable[[Path], None] | None = None,
+) -> State:
+    """Read the state file ``path`` under its lock, let ``change`` edit its document, check it and write it.
+
+    A new file is made readable by its owner only. ``record`` is called with
+    the state file's path after the write, still under the lock (to append
+    to the audit log). Returns the state written (or the state as it was,
+    when ``change`` changed nothing).
+    """
+    target = Path(os.path.realpath(path))
+    source = str(target)
+    with writer.locked(target):
+        try:
+            text = decode_text(target.read_bytes(), source)
+            mode = None
+        except FileNotFoundError:
+            text, mode = _HEADER, _PRIVATE_MODE
+        before = from_state_toml(text, source=source)
+        try:
+            doc = tomlkit.parse(text)
+        except tomlkit.exceptions.TOMLKitError as err:  # tomllib read it, so this is unlikely
+            raise ScheduleError(f"cannot be edited: {err}", source=source) from None
+        change(before, doc)
+        new = tomlkit.dumps(doc)
+        after = from_state_toml(new, source=source)
+        writer.write_atomic(target, new.encode("utf-8"), mode=mode)
+        if record is not None:
+            record(target)
+    return after
+
+
+def _set_admins(doc: tomlkit.TOMLDocument, accounts: list[Account]) -> None:
+    """Put ``accounts`` in ``doc`` as its ``[admins]`` table (one sub-table per account)."""
+    table = tomlkit.table(is_super_table=True)
+    for account in accounts:
+        entry = tomlkit.table()
+        entry["hash"] = account.hash
+        entry["added"] = account.added.astimezone(UTC)
+        sessions = tomlkit.array()
+        for signed in account.sessions:
+            line = tomlkit.inline_table()
+            line.update({"id": signed.id, "started": signed.started.astimezone(UTC)})
+            sessions.append(line)
+        entry["sessions"] = sessions
+        table[account.name] = entry
+    if "admins" in doc:
+        doc["admins"] = table
+        return
+    if doc.as_string().strip():
+        doc.add(tomlkit.nl())
+    for text in _ADMINS_COMMENT:
+        doc.add(tomlkit.comment(text))
+    doc.add("admins", table)
+
+
+def _whole_seconds(now: datetime) -> datetime:
+    return aware_datetime(now, "now", text=False).astimezone(UTC).replace(microsecond=0)
+
+
+def _replace_account(before: State, name: str, new: Account | None) -> list[Account]:
+    """The accounts of ``before`` with the one named ``name`` replaced by ``new`` (or removed when ``None``)."""
+    found = before.admins.find(name)
+    kept = [a for a in before.admins if a is not found]
+    if new is None:
+        return kept
+    if found is None:
+        return [*kept, new]
+    index = before.admins.accounts.index(found)
+    return [*kept[:index], new, *kept[index:]]
+
+
+def add_admin(
+    path: str | os.PathLike[str], name: str, password: str, *, now: datetime, actor: str | None = None,
+    audit_file: str | os.PathLike[str] | None = None,
+) -> Account:
+    """Add the administrator ``name`` with ``password`` (hashed with argon2id) to the state file ``path``.
+
+    With an ``actor`` (``cli:USER``), the change is recorded in the audit log
+    (``audit_file``, by default beside the state file) as ``admin-add``;
+    likewise ``admin-passwd`` and ``admin-remove`` below. No hash is recorded.
+
+    Raises
+    ------
+    ScheduleError
+        For a bad name or password (:func:`hmis_schedule.accounts.check_password`),
+        a state file that is not valid or read-only; :class:`AdminRefused` if
+        the name is taken (case ignored). The file is then untouched.
+
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> file = Path(folder.name) / "s.state.toml"
+    >>> add_admin(file, "alice", "correct horse battery", now=datetime(2026, 12, 1, tzinfo=UTC)).name
+    'alice'
+    >>> [a.name for a in load_state(file).admins], oct(file.stat().st_mode & 0o777)
+    (['alice'], '0o600')
+    >>> folder.cleanup()
+    """
+    clean = check_name(name)
+    account = Account(name=clean, hash=hash_password(password), added=_whole_seconds(now))
+
+    def change(before: State, doc: tomlkit.TOMLDocument) -> None:
+        taken = before.admins.find(clean)
+        if taken is not None:
+            raise AdminRefused(
+                f"there is an account named {taken.name!r} already: change its password with "
+                f"`hmis-schedule admin passwd {taken.name}`",
+                field="name",
+            )
+        _set_admins(doc, _replace_account(before, clean, account))
+
+    summary = f"Added the administrator {clean!r}."
+    _change_state(path, change, _recorder(actor, audit_file, "admin-add", summary, account.added))
+    return account
+
+
+def _existing(before: State, name: str) -> Account:
+    return before.admins.named(name)
+
+
+def _recorder(
+    actor: str | None, audit_file: str | os.PathLike[str] | None, action: str, summary: str, at: datetime
+) -> Callable[[Path], None] | None:
+    """What appends an account change to the audit log (``None`` without an actor): who, when, what; no hash."""
+    if actor is None:
+        return None
+    who = audit.check_actor(actor)
+
+    def record(target: Path) -> None:
+        entry = audit.AuditEntry(at=at, actor=who, action=action, summary=summary)
+        audit.append(audit.audit_path(target) if audit_file is None else audit_file, entry)
+
+    return record
+
+
+def set_admin_password(
+    path: str | os.PathLike[str], name: str, password: str, *, now: datetime, actor: str | None = None,
+    audit_file: str | os.PathLike[str] | None = None,
+) -> Account:
+    """Give the administrator ``name`` a new password; every session of the account is signed out.
+
+    Raises
+    ------
+    ScheduleError
+        As :func:`add_admin`; :class:`AdminRefused` if there is no such account.
+    """
+    clean = check_name(name)
+    digest = hash_password(password)
+    at = _whole_seconds(now)
+    done: list[Account] = []
+
+    def change(before: State, doc: tomlkit.TOMLDocument) -> None:
+        found = _existing(before, clean)
+        new = Account(name=found.name, hash=digest, added=found.added)
+        _set_admins(doc, _replace_account(before, clean, new))
+        done.append(new)
+
+    summary = f"Changed the password of the administrator {clean!r}; their sessions were signed out."
+    _change_state(path, change, _recorder(actor, audit_file, "admin-passwd", summary, at))
+    return done[0]
+
+
+def remove_admin(
+    path: str | os.PathLike[str], name: str, *, now: datetime, actor: str | None = None,
+    audit_file: str | os.PathLike[str] | None = None,
+) -> Account:
+    """Remove the administrator ``name`` (and so every session of the account); returns the account removed.
+
+    Raises
+    ------
+    ScheduleError
+        As :func:`add_admin`; :class:`AdminRefused` if there is no such account.
+    """
+    clean = check_name(name)
+    at = _whole_seconds(now)
+    done: list[Account] = []
+
+    def change(before: State, doc: tomlkit.TOMLDocument) -> None:
+        found = _existing(before, clean)
+        _set_admins(doc, _replace_account(before, clean, None))
+        done.append(found)
+
+    summary = f"Removed the administrator {clean!r}; their sessions were signed out."
+    _change_state(path, change, _recorder(actor, audit_file, "admin-remove", summary, at))
+    return done[0]
+
+
+def start_admin_session(
+    path: str | os.PathLike[str], name: str, session_id: str, *, now: datetime, rehash: str | None = None
+) -> Account:
+    """Record that ``name`` signed in with the new ``session_id`` (its digest is kept) at ``now``.
+
+    Sessions past their lifetime are dropped, and the oldest beyond
+    :data:`~hmis_schedule.accounts.MAX_SESSIONS`. ``rehash`` replaces the
+    account's hash (made again with this version's parameters at sign-in).
+
+    Raises
+    ------
+    ScheduleError
+        As :func:`add_admin`; :class:`AdminRefused` if the account was removed meanwhile.
+    """
+    at = _whole_seconds(now)
+    signed = SignedIn(id=session_digest(session_id), started=at)
+    done: list[Account] = []
+
+    def change(before: State, doc: tomlkit.TOMLDocument) -> None:
+        found = _existing(before, name)
+        new = Account(
+            name=found.name, hash=rehash or found.hash, added=found.added,
+            sessions=kept_sessions(found, at, adding=signed),
+        )  # fmt: skip
+        _set_admins(doc, _replace_account(before, name, new))
+        done.append(new)
+
+    _change_state(path, change)
+    return done[0]
+
+
+def end_admin_session(path: str | os.PathLike[str], name: str, session_id: str, *, now: datetime) -> None:
+    """Sign out the session ``session_id`` of ``name`` (and drop its sessions past their lifetime).
+
+    Nothing is written when the account or the session is gone already.
+    """
+    at = _whole_seconds(now)
+    digest = session_digest(session_id)
+
+    def change(before: State, doc: tomlkit.TOMLDocument) -> None:
+        found = before.admins.find(name)
+        if found is None:
+            return
+        kept = tuple(s for s in kept_sessions(found, at) if s.id != digest)
+        if kept == found.sessions:
+            return
+        new = Account(name=found.name, hash=found.hash, added=found.added, sessions=kept)
+        _set_admins(doc, _replace_account(before, name, new))
+
+    _change_state(path, change)

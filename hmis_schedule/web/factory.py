@@ -15,7 +15,7 @@ from flask import Flask, request
 
 from hmis_schedule.redact import guard
 
-from . import api, cache, errors, feeds, middleware, pages, sources, templating
+from . import admin, api, cache, errors, feeds, middleware, pages, sources, templating
 from .settings import ConfigError, load_settings
 
 __all__ = ["HmisFlask", "app_from_environment", "create_app"]
@@ -79,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    admin.init_app(app, settings)  # /admin: only with a schedule file and a secret key
     middleware.init_app(app, sources.schedule_source_of(app), settings)
     return app
 

@@ -169,11 +169,12 @@ class SecurityHeaders:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = "/" + str(environ.get("PATH_INFO") or "").lstrip("/")  # as request.path
         is_private = path.startswith("/private/")
-        cors = not is_private and (
+        is_admin = path == "/admin" or path.startswith("/admin/")
+        cors = not is_private and not is_admin and (
             path.startswith("/api/") or path.endswith((".ics", ".atom")) or path == "/openapi.json"
         )
         preflight = environ.get("REQUEST_METHOD") == "OPTIONS"
-        extra = _security_header_list(self.embed_origins, path == "/embed", is_private, cors, preflight)
+        extra = _security_header_list(self.embed_origins, path == "/embed", is_private, cors, preflight, is_admin)
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             return start_response(status, [*headers, *extra], exc_info)
@@ -183,9 +184,14 @@ class SecurityHeaders:
 
 @lru_cache(maxsize=64)
 def _security_header_list(
-    embed_origins: tuple[str, ...], is_embed: bool, is_private: bool, cors: bool, preflight: bool
+    embed_origins: tuple[str, ...], is_embed: bool, is_private: bool, cors: bool, preflight: bool,
+    is_admin: bool = False,
 ) -> tuple[tuple[str, str], ...]:
     """The security and CORS headers of one kind of response.
+
+    The admin pages (``is_admin``) are never indexed and send their address
+    only to this site (``same-origin``: Flask-WTF compares an https form's
+    Referer with the host).
 
     >>> dict(_security_header_list((), False, False, True, False))["X-Frame-Options"]
     'DENY'
@@ -198,9 +204,12 @@ def _security_header_list(
     headers = [
         ("Content-Security-Policy", csp),
         ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer" if is_private else "strict-origin-when-cross-origin"),
+        (
+            "Referrer-Policy",
+            "no-referrer" if is_private else "same-origin" if is_admin else "strict-origin-when-cross-origin",
+        ),
     ]
-    if is_private:
+    if is_private or is_admin:
         headers.append(("X-Robots-Tag", "noindex, nofollow"))
     headers.append(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
     if not is_embed:

@@ -37,8 +37,12 @@
     before it is served (default 1; see :mod:`hmis_schedule.follow`). A change
     is served on the first request that starts the larger of the two after
     the file was last written.
+``HMIS_ADMIN_IDLE_MINUTES``
+    Minutes an administrator's session of the admin pages (``/admin``) stays
+    signed in without a request (default 30, from 1 to 1440); see
+    :mod:`hmis_schedule.web.auth`.
 ``HMIS_STATE_FILE``
-    The state file with the revoked private links; default
+    The state file with the revoked private links and the administrators' accounts; default
     ``<schedule>.state.toml`` beside the schedule file (see
     :mod:`hmis_schedule.state`). With the built-in schedule and no state file,
     links can only expire.
@@ -86,6 +90,7 @@ ENVIRONMENT = (
     STATE_FILE_ENV,
     "HMIS_RELOAD_INTERVAL",
     "HMIS_RELOAD_SETTLE",
+    "HMIS_ADMIN_IDLE_MINUTES",
 )
 """The environment variables the app reads."""
 
@@ -124,6 +129,7 @@ class Settings:
     monotonic: Callable[[], float] | None = None
     wall_clock: Callable[[], float] | None = None
     trust_proxy_prefix: bool = False
+    admin_idle_minutes: int = 30
     given: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def now(self, zone: tzinfo) -> datetime:
@@ -199,8 +205,24 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
         render_wait=_seconds(given.get("RENDER_WAIT"), "RENDER_WAIT", default=0.5, most=60),
         monotonic=monotonic,
         wall_clock=wall_clock,
+        admin_idle_minutes=_idle_minutes(given.get("HMIS_ADMIN_IDLE_MINUTES")),
         given=given,
     )
+
+
+def _idle_minutes(value: object) -> int:
+    """``HMIS_ADMIN_IDLE_MINUTES``: whole minutes from 1 to 1440, default 30.
+
+    >>> _idle_minutes(None), _idle_minutes("15")
+    (30, 15)
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 30
+    try:
+        return whole_number(int(value) if isinstance(value, str) and value.strip().isdigit() else value,
+                            "HMIS_ADMIN_IDLE_MINUTES", minimum=1, maximum=1440)
+    except ScheduleError:
+        raise ConfigError(f"HMIS_ADMIN_IDLE_MINUTES: expected whole minutes from 1 to 1440, got {value!r}") from None
 
 
 def _base_url(value: object) -> str:

@@ -35,7 +35,15 @@ from hmis_schedule.state import STATE_FILE_ENV, state_path
 
 from .settings import ConfigError, Settings
 
-__all__ = ["current_source", "init_app", "loaded", "private_feeds", "schedule_source_of", "settings"]
+__all__ = [
+    "current_source",
+    "init_app",
+    "loaded",
+    "private_feeds",
+    "schedule_source_of",
+    "settings",
+    "state_file",
+]
 
 log = logging.getLogger("hmis_schedule.server")
 
@@ -151,6 +159,11 @@ def _private_feeds(settings: Settings) -> PrivateFeeds | None:
         raise ConfigError(f"{STATE_FILE_ENV}: {one_line(err)}") from None
     log.info("private feeds are on; revoked links are read from %s", path)
     return PrivateFeeds(followed, state)
+
+
+def state_file(settings: Settings) -> Path | None:
+    """The state file the settings name: ``HMIS_STATE_FILE``, else beside the schedule file, else ``None``."""
+    return _state_path(settings)
 
 
 def _state_path(settings: Settings) -> Path | None:

@@ -21,7 +21,7 @@ from hmis_schedule.i18n import translations
 
 from . import public
 
-__all__ = ["STATIC", "TEMPLATES", "TRANSLATIONS", "init_app"]
+__all__ = ["STATIC", "TEMPLATES", "TRANSLATIONS", "gettext", "init_app", "ngettext"]
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -43,6 +43,12 @@ def _gettext(message: str) -> str:
 
 def _ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_lang(), "web", TRANSLATIONS).ngettext(singular, plural, n)
+
+
+gettext = _gettext
+"""``message`` in the current request's language (domain ``web``), for the routes' own sentences."""
+ngettext = _ngettext
+"""The singular or plural of a message in the current request's language."""
 
 
 def long_date(day: date) -> str:
