@@ -47,8 +47,12 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
         "description": "Language of names and descriptions.",
         "schema": {"type": "string", "enum": list(LANGUAGES), "default": DEFAULT_LANGUAGE},
     }
-    page_lang = {**lang, "description": "Page language; without it, the best match of Accept-Language."}
-    page_lang["schema"] = {"type": "string", "enum": list(LANGUAGES)}
+    page_lang = {
+        **lang,
+        "description": f"Page language ({', '.join(LANGUAGES)}); without it, or with any other value, "
+        "the best match of Accept-Language (a page never refuses a language).",
+    }
+    page_lang["schema"] = {"type": "string", "examples": list(LANGUAGES)}
     day = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
     # parameters take years 1900-2199 only (_YEARS); responses may name the day after 2199-12-31
     day_param = {**day, "pattern": r"^(19|2[01])\d{2}-\d{2}-\d{2}$"}
@@ -120,7 +124,6 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
         responses: dict[str, Any] = {
             "200": {"description": "An HTML page.", "content": {"text/html": {"schema": text}}},
             "304": {"description": "Not modified."},
-            "400": {"description": "A parameter is not valid.", **problem("html")},
         }
         if path:
             responses["404"] = {"description": "No session has this uid (an HTML page).", **problem("html")}
@@ -183,6 +186,23 @@ def openapi_spec(base_url: str = "", *, feed: FeedSettings) -> dict[str, Any]:
                 "schema.org Event data.",
                 [{"name": "uid", "in": "path", "required": True, "schema": text}],
             ),
+            "/sessions/{uid}/google": {
+                "get": {
+                    "summary": "A redirect to Google Calendar's form with this session filled in "
+                    "(the page's Add to Google Calendar link).",
+                    "parameters": [{"name": "uid", "in": "path", "required": True, "schema": text}, lang],
+                    "responses": {
+                        "302": {
+                            "description": "To https://calendar.google.com/calendar/render with the session's "
+                            "title, times, description and place.",
+                            "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+                        },
+                        "304": {"description": "Not modified."},
+                        "400": {"description": "A parameter is not valid (an HTML page naming it).", **problem("html")},
+                        "404": {"description": "No session has this uid (an HTML page).", **problem("html")},
+                    },
+                }
+            },
             "/sessions/{uid}.ics": calendar(
                 "One session, for Add to calendar.",
                 [{"name": "uid", "in": "path", "required": True, "schema": text}, lang],

@@ -11,7 +11,9 @@
   sign-in with its error, start, sessions, one session, preview, a refusal
   with its override check box, saved, private links with a link issued,
   audit log); the override is ticked with Space and previewed again. Screenshots go to ``test-output/browser/admin-*.png``;
-  the preview is also saved as ``docs/screenshots/admin.png`` for the README.
+  the preview's first screen as ``test-output/browser/admin-readme.png``, the
+  README's ``docs/screenshots/admin.png`` when copied there by hand (a test never
+  writes into the checkout).
 
 Like ``test_browser.py``: skipped locally when Chromium, Playwright or
 axe-core is missing, failed under ``CI``.
@@ -31,7 +33,7 @@ from urllib.parse import quote
 import pytest
 from admin_support import CHEAP, PASSWORD, Site
 from support import MARKER
-from test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, OUTPUT, ROOT, WCAG_TAGS, LiveServer, _require
+from test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, OUTPUT, WCAG_TAGS, LiveServer, _require
 
 from hmis_schedule import accounts
 
@@ -40,7 +42,7 @@ try:
 except ImportError:  # pragma: no cover - the test extra installs it
     sync_playwright = None  # type: ignore[assignment]
 
-SCREENSHOT = ROOT / "docs" / "screenshots" / "admin.png"
+SCREENSHOT = OUTPUT / "admin-readme.png"  # copied to docs/screenshots/admin.png for the README
 DAY = "2026-12-21"  # the third Monday of December 2026, online, a few weeks after the tests' "now"
 SLOT = "third-monday"
 
@@ -151,6 +153,7 @@ def test_sign_in_and_close_a_day_with_the_keyboard_alone(browser: Browser, serve
         page.wait_for_url(origin + "/admin/preview")
         changes = page.locator("ul.changes li").all_inner_texts()
         assert changes == ["Mon 2026-12-21 09:00-12:00 online: cancelled (County training day)"]
+        OUTPUT.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOT, full_page=False)
         _axe(page, "preview")
         assert "County training day" not in site.schedule.read_text(encoding="utf-8")  # nothing written yet

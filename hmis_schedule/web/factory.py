@@ -20,7 +20,14 @@ from .settings import ConfigError, load_settings
 
 __all__ = ["HmisFlask", "app_from_environment", "create_app"]
 
-APP_LOGGERS = ("hmis_schedule", errors.log.name, sources.log.name, "hmis_schedule.follow", "hmis_schedule.source")
+APP_LOGGERS = (
+    "hmis_schedule",
+    errors.log.name,
+    sources.log.name,
+    "hmis_schedule.follow",
+    "hmis_schedule.source",
+    "hmis_schedule.audit",
+)
 """The loggers the app writes to (besides Flask's ``app.logger``), each guarded by :func:`~hmis_schedule.redact.guard`."""
 
 
