@@ -228,6 +228,8 @@ def test_the_minimal_documented_file_renders_pages_without_an_empty_section(lang
         assert not any(word in text for word in IN_PERSON_WORDS), path  # only an online slot
         assert "contact-h" not in response.get_data(as_text=True)  # no [contact], no [crisis]
         assert "start-h" not in response.get_data(as_text=True)  # no onboarding
+        # so nothing promises steps the page does not have (the embed's link to the page included)
+        assert not any(words in text for words in ("how to get started", "cómo empezar")), path
     # and the county's page has no empty part either
     for path in ("/", "/embed", f"/sessions/{MOVED}"):
         doc = parse(schedule_app(OTHER).test_client().get(f"{path}?lang={lang}").get_data(as_text=True))
