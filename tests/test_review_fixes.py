@@ -7,10 +7,12 @@ failed under ``CI``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from admin_support import CHEAP, PASSWORD, Site
+from admin_support import CHEAP, PASSWORD, Site, post
 from test_browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, _require
 
 from hmis_schedule import accounts
@@ -68,3 +70,34 @@ def test_the_add_forms_name_pattern_is_a_valid_expression_and_checks_the_name(
         assert [line for line in console if "pattern" in line.lower()] == []
     finally:
         context.close()
+
+
+def _action_forms(body: str) -> set[str]:
+    """The edit actions the page's forms offer (the hidden ``action`` fields)."""
+    return set(re.findall(r'name="action" value="([a-z-]+)"', body))
+
+
+def test_a_session_cancelled_by_a_holiday_offers_reopen_not_an_uncancel_that_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Uncancel only undoes ``cancel``; offered on a holiday it was refused with a command-line instruction."""
+    monkeypatch.setattr(accounts, "HASHER", CHEAP)
+    site = Site(tmp_path)
+    client = site.signed_in()
+    holiday = client.get("/admin/sessions/third-monday/2027-01-18")  # Martin Luther King Jr. Day
+    assert holiday.status_code == 200
+    assert "Martin Luther King Jr. Day" in holiday.get_data(as_text=True)
+    assert "reopen" in _action_forms(holiday.get_data(as_text=True))
+    assert "uncancel" not in _action_forms(holiday.get_data(as_text=True))
+
+    saved = post(client, "/admin/preview", {"action": "cancel", "slot": "second-monday", "day": "2027-01-11",
+                                            "reason": "Trainer out"}, form="/admin/sessions")  # fmt: skip
+    assert saved.status_code == 200
+    version = re.search(r'name="version" value="([^"]+)"', saved.get_data(as_text=True))
+    assert version is not None
+    confirmed = post(client, "/admin/confirm", {"action": "cancel", "slot": "second-monday", "day": "2027-01-11",
+                                                "reason": "Trainer out", "version": version.group(1)},
+                     form="/admin/sessions")  # fmt: skip
+    assert confirmed.status_code == 200, confirmed.get_data(as_text=True)
+    cancelled = client.get("/admin/sessions/second-monday/2027-01-11").get_data(as_text=True)
+    assert "uncancel" in _action_forms(cancelled)

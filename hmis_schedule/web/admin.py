@@ -373,7 +373,9 @@ def session_actions(slot: str, day: str) -> tuple[str, int]:
     except ScheduleError:
         abort(404)
     closed = any(c.date == found.day for c in schedule.closures)
-    return _page("session.html", schedule=schedule, session=found, closed=closed)
+    # `uncancel` undoes only a `cancel` (a change that cancels); a closure or holiday is undone by `reopen`.
+    undoable = any(c.key == (found.slot_id, found.original_date) and c.cancel for c in schedule.changes)
+    return _page("session.html", schedule=schedule, session=found, closed=closed, undoable=undoable)
 
 
 def _edit_error(err: ScheduleError, request_form: dict[str, str] | None, status: int = 400) -> tuple[str, int]:
