@@ -101,3 +101,29 @@ def test_a_session_cancelled_by_a_holiday_offers_reopen_not_an_uncancel_that_is_
     assert confirmed.status_code == 200, confirmed.get_data(as_text=True)
     cancelled = client.get("/admin/sessions/second-monday/2027-01-11").get_data(as_text=True)
     assert "uncancel" in _action_forms(cancelled)
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        ({"start": "12:00", "end": "10:00"}, "Not changed: End: must be after the start (12:00)."),
+        ({"start": "10:00", "end": "10:00"}, "Not changed: End: must be after the start (10:00)."),
+        ({"modality": "in_person", "location": ""}, "Not changed: Address or platform: an in-person session needs the street address."),
+    ],
+)  # fmt: skip
+def test_the_add_form_names_its_own_field_not_the_files_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fields: dict[str, str], said: str
+) -> None:
+    """The administrator read the server's file path and ``extra_sessions[0].end``, a TOML path, for a form mistake."""
+    monkeypatch.setattr(accounts, "HASHER", CHEAP)
+    site = Site(tmp_path)
+    client = site.signed_in()
+    before = site.schedule.read_bytes()
+    form = {"action": "add-session", "slot": "make-up", "day": "2027-01-05", "start": "10:00", "end": "12:00",
+            "modality": "online", "location": "Microsoft Teams", "room": "", "notes": "", **fields}  # fmt: skip
+    answer = post(client, "/admin/preview", form, form="/admin/sessions")
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert said.replace("'", "&#39;") in body
+    assert str(tmp_path) not in body and "extra_sessions" not in body
+    assert site.schedule.read_bytes() == before

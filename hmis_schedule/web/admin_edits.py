@@ -185,12 +185,17 @@ def edit_request(form: Mapping[str, str]) -> EditRequest:
             raise FormError(
                 "use 1 to 63 lowercase letters, digits and hyphens, such as spanish-2027-01", field="slot"
             ) from None
+    start, end = _time(form, "start", required=adding), _time(form, "end", required=adding)
+    if start is not None and end is not None and end <= start:
+        raise FormError(f"must be after the start ({start:%H:%M})", field="end")
+    modality, location = _modality(form, required=adding), _text(form, "location")
+    if adding and modality == "in_person" and not location:
+        raise FormError("an in-person session needs the street address", field="location")
     return EditRequest(
         action=action, slot=slot, day=day,
         to_date=None if adding else _day(form, "to_date"),
-        start=_time(form, "start", required=adding), end=_time(form, "end", required=adding),
-        modality=_modality(form, required=adding),
-        location=_text(form, "location"), room=_text(form, "room"), notes=_text(form, "notes"),
+        start=start, end=end, modality=modality,
+        location=location, room=_text(form, "room"), notes=_text(form, "notes"),
         allow_past=past, allow_overlap=overlap,
     )  # fmt: skip
 
