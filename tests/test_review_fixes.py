@@ -127,3 +127,27 @@ def test_the_add_form_names_its_own_field_not_the_files_path(
     assert said.replace("'", "&#39;") in body
     assert str(tmp_path) not in body and "extra_sessions" not in body
     assert site.schedule.read_bytes() == before
+
+
+def test_a_schedule_file_broken_by_hand_is_named_on_the_admin_pages_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """It was a 503 "Not saved" page for a mere GET, with the reason only in the server's log, as a traceback."""
+    monkeypatch.setattr(accounts, "HASHER", CHEAP)
+    site = Site(tmp_path)
+    client = site.signed_in()
+    good = site.schedule.read_text(encoding="utf-8")
+    site.schedule.write_text(good.replace('start = "09:00"', 'start = "9 o\'clock"', 1), encoding="utf-8")
+    for path in ("/admin/sessions", "/admin/sessions/second-monday/2027-01-11"):
+        answer = client.get(path)
+        body = answer.get_data(as_text=True)
+        assert answer.status_code == 503
+        assert "The schedule file is not valid" in body and "Not saved" not in body
+        assert "slots[0].start" in body and "9 o&#39;clock" in body
+        assert "hmis-schedule validate" in body
+    site.schedule.write_text(good + "\nbogus = [\n", encoding="utf-8")
+    answer = post(client, "/admin/preview", {"action": "close", "day": "2027-03-15", "reason": "x"}, form="/admin")
+    assert answer.status_code == 503 and "not valid TOML" in answer.get_data(as_text=True)
+    assert "Traceback" not in caplog.text
+    spanish = client.get("/admin/sessions?lang=es").get_data(as_text=True)
+    assert "El archivo del horario no es válido" in spanish
