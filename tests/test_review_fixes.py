@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from admin_support import CHEAP, PASSWORD, Site, post
+from support import FROZEN
 from test_browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, _require
 
-from hmis_schedule import accounts
+from hmis_schedule import accounts, edit, load_schedule
 
 try:
     from playwright.sync_api import Browser, sync_playwright
@@ -151,3 +153,36 @@ def test_a_schedule_file_broken_by_hand_is_named_on_the_admin_pages_without_a_tr
     assert "Traceback" not in caplog.text
     spanish = client.get("/admin/sessions?lang=es").get_data(as_text=True)
     assert "El archivo del horario no es válido" in spanish
+
+
+def _hidden(body: str) -> dict[str, str]:
+    """The confirm form's hidden fields (without its CSRF token, which :func:`post` adds)."""
+    confirm = body.split('action="/admin/confirm"', 1)[1].split("</form>", 1)[0]
+    found = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', confirm))
+    found.pop("csrf_token", None)
+    return found
+
+
+@pytest.mark.parametrize(("field", "before"), [("notes", "Bring your ID"), ("room", "PSB 216")])
+def test_emptying_a_field_of_the_change_form_removes_the_value_as_move_with_an_empty_option_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, before: str
+) -> None:
+    """The form holds the current values; emptying notes or room was read as "unchanged", so nothing could clear them."""
+    monkeypatch.setattr(accounts, "HASHER", CHEAP)
+    site = Site(tmp_path)
+    day = date(2027, 1, 11)
+    edit.move(site.schedule, "second-monday", day, notes="Bring your ID", now=FROZEN)
+    client = site.signed_in()
+    page = client.get("/admin/sessions/second-monday/2027-01-11").get_data(as_text=True)
+    assert f'value="{before}"' in page  # the form shows it
+    form = {"action": "move", "slot": "second-monday", "day": "2027-01-11", "to_date": "2027-01-11",
+            "start": "13:00", "end": "16:00", "modality": "in_person",
+            "location": "2051 Kaen Road, Oregon City, OR 97045", "room": "PSB 216", "notes": "Bring your ID",
+            field: ""}  # fmt: skip
+    preview = post(client, "/admin/preview", form, form="/admin/sessions/second-monday/2027-01-11")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert f"{field} removed" in preview.get_data(as_text=True)
+    confirmed = post(client, "/admin/confirm", _hidden(preview.get_data(as_text=True)), form="/admin/sessions")
+    assert confirmed.status_code == 200, confirmed.get_data(as_text=True)
+    session = next(s for s in load_schedule(site.schedule).sessions_between(day, day + timedelta(days=1)) if s.slot_id == "second-monday")
+    assert getattr(session, field) == ""
