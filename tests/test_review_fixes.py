@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from admin_support import CHEAP, PASSWORD, Site, post
+from click.testing import CliRunner
 from support import FROZEN
 from test_browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, _require
 
-from hmis_schedule import accounts, edit, load_schedule
+from hmis_schedule import accounts, cli, edit, load_schedule
 
 try:
     from playwright.sync_api import Browser, sync_playwright
@@ -186,3 +187,12 @@ def test_emptying_a_field_of_the_change_form_removes_the_value_as_move_with_an_e
     assert confirmed.status_code == 200, confirmed.get_data(as_text=True)
     session = next(s for s in load_schedule(site.schedule).sessions_between(day, day + timedelta(days=1)) if s.slot_id == "second-monday")
     assert getattr(session, field) == ""
+
+
+def test_the_command_lines_help_names_every_command_in_its_summary() -> None:
+    """``hmis-schedule --help`` said what each group of commands is for, but left out ``admin`` and ``audit``."""
+    summary = cli.cli.help or ""
+    named = set(re.findall(r"[a-z][a-z-]+", summary.split("Dates are")[0]))
+    assert set(cli.cli.commands) <= named, sorted(set(cli.cli.commands) - named)
+    shown = CliRunner().invoke(cli.cli, ["--help"])
+    assert shown.exit_code == 0 and "audit" in shown.output.split("Options:")[0]
