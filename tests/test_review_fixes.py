@@ -196,3 +196,15 @@ def test_the_command_lines_help_names_every_command_in_its_summary() -> None:
     assert set(cli.cli.commands) <= named, sorted(set(cli.cli.commands) - named)
     shown = CliRunner().invoke(cli.cli, ["--help"])
     assert shown.exit_code == 0 and "audit" in shown.output.split("Options:")[0]
+
+
+def test_the_admin_session_pages_heading_is_spanish_in_spanish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heading read "lunes, 11 de enero de 2027, 13:00 to 16:00": the template's "to" was not translated."""
+    monkeypatch.setattr(accounts, "HASHER", CHEAP)
+    client = Site(tmp_path).signed_in()
+    heading = re.compile(r"<h1>([^<]*)</h1>")
+    spanish = heading.search(client.get("/admin/sessions/second-monday/2027-01-11?lang=es").get_data(as_text=True))
+    english = heading.search(client.get("/admin/sessions/second-monday/2027-01-11?lang=en").get_data(as_text=True))
+    assert spanish is not None and english is not None
+    assert spanish.group(1) == "lunes, 11 de enero de 2027, de 13:00 a 16:00"
+    assert english.group(1).replace("\u202f", " ") == "Monday, January 11, 2027, 1:00 PM to 4:00 PM"  # Babel: 1:00\u202fPM
