@@ -1062,7 +1062,7 @@ def _checked_password(value: str) -> str:
         raise click.UsageError(err.message) from None
 
 
-@admin_group.command("add")
+@admin_group.command("add", short_help="Add the administrator NAME, asking for the password twice.")
 @click.argument("name")
 @_password_option
 @_file_option

@@ -208,3 +208,14 @@ def test_the_admin_session_pages_heading_is_spanish_in_spanish(tmp_path: Path, m
     assert spanish is not None and english is not None
     assert spanish.group(1) == "lunes, 11 de enero de 2027, de 13:00 a 16:00"
     assert english.group(1).replace("\u202f", " ") == "Monday, January 11, 2027, 1:00 PM to 4:00 PM"  # Babel: 1:00\u202fPM
+
+
+@pytest.mark.parametrize("group", [[], ["admin"]])
+def test_no_commands_one_line_help_is_cut_inside_a_parenthesis(group: list[str]) -> None:
+    """``hmis-schedule admin --help`` listed "add  Add the administrator NAME (letters, digits and ." (cut at a dot)."""
+    shown = CliRunner().invoke(cli.cli, [*group, "--help"], terminal_width=100)
+    assert shown.exit_code == 0
+    commands = shown.output.split("Commands:", 1)[1].strip().splitlines()
+    for line in commands:
+        assert line.count("(") == line.count(")") or line.endswith("..."), line
+        assert not re.search(r"\s\.$", line), line
