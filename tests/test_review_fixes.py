@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from click.testing import CliRunner
 from support import FROZEN
 from test_browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, _require
 
-from hmis_schedule import accounts, cli, edit, load_schedule
+from hmis_schedule import accounts, clackamas, cli, edit, load_schedule
+from hmis_schedule.facts import Onboarding
+from hmis_schedule.invitation import invitation
 
 try:
     from playwright.sync_api import Browser, sync_playwright
@@ -219,3 +222,18 @@ def test_no_commands_one_line_help_is_cut_inside_a_parenthesis(group: list[str])
     for line in commands:
         assert line.count("(") == line.count(")") or line.endswith("..."), line
         assert not re.search(r"\s\.$", line), line
+
+
+def test_the_invitation_email_reminds_in_the_schedules_own_words() -> None:
+    """The "Write the email" body said "watch the videos and pass the quiz" for every county (Clackamas's steps),
+    and "in , if" for a file without an LMS; it now carries the file's ``[onboarding]`` ``feed_text``, or nothing."""
+    prairie = load_schedule(Path(__file__).parent / "data" / "prairie_county.toml")
+    expires = FROZEN + timedelta(days=30)
+    _, body = invitation(prairie, link="https://x.example.org/p", expires=expires, now=FROZEN)
+    assert "videos" not in body and "quiz" not in body
+    assert "First finish the privacy module in PrairieLearn." in body.splitlines()
+    _, builtin = invitation(clackamas(), link="https://x.example.org/p", expires=expires, now=FROZEN)
+    assert "Before the session: watch the videos and pass the quiz in the county's Learning Management System (LMS)" in builtin
+    bare = replace(prairie, onboarding=Onboarding(email="help@example.org"))
+    _, without = invitation(bare, link="https://x.example.org/p", expires=expires, now=FROZEN)
+    assert " in , " not in without and "Reminder" not in without
