@@ -235,8 +235,10 @@ def cli(ctx: click.Context, file: Path | None) -> None:
 
     Look up sessions (next, list), keep the schedule file (init, validate,
     close, reopen, cancel, uncancel, move, add-session), publish it (export,
-    serve), and hand out private feed links (private-link, revoke). Dates are
-    written 2027-03-15 and times 09:00, in the schedule's time zone.
+    serve), hand out private feed links (private-link, revoke), keep the
+    admin pages' accounts (admin) and read the audit log of every change
+    (audit). Dates are written 2027-03-15 and times 09:00, in the schedule's
+    time zone.
     `hmis-schedule COMMAND --help` explains each command.
     """
     ctx.obj = file
@@ -1060,7 +1062,7 @@ def _checked_password(value: str) -> str:
         raise click.UsageError(err.message) from None
 
 
-@admin_group.command("add")
+@admin_group.command("add", short_help="Add the administrator NAME, asking for the password twice.")
 @click.argument("name")
 @_password_option
 @_file_option

@@ -2,7 +2,8 @@
 
 The admin pages offer it as "Write the email" beside a link just issued: the
 administrator's own mail program opens with the link, the next online
-session and the onboarding reminder filled in, addressed to the label when
+session and the onboarding reminder (``[onboarding]`` ``feed_text``, as in
+the feeds) filled in, addressed to the label when
 the label is an email address. Nothing is sent by the server.
 
 >>> from datetime import UTC, datetime
@@ -55,11 +56,8 @@ def invitation(schedule: Schedule, *, link: str, expires: datetime, now: datetim
             f"The next online session: {long_date(session.day)}, {_clock(session.start)} to {_clock(session.end)} "
             f"({schedule.timezone}), in {session_location(session)}."
         )
-    if onboarding is not None:
-        lines.append(
-            f"Reminder: before the session, watch the videos and pass the quiz in {onboarding.lms.get('en')}, "
-            "if you have not yet."
-        )
+    if onboarding is not None and onboarding.feed_text:  # what comes first, in the file's words (as the feeds say)
+        lines.append(onboarding.with_lms(onboarding.feed_text, "en"))
     lines += [
         f"The link is yours alone: please do not share it. It works until {long_date(expires.date())}.",
         "",

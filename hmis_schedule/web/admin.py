@@ -126,12 +126,27 @@ def _not_saved(err: Exception) -> tuple[str, int]:
     return _refused("storage", 503)
 
 
-def _refused(kind: str, status: int = 403) -> tuple[str, int]:
+class _InvalidFile(Exception):
+    """The schedule file as it is now is not a valid schedule (an edit by hand): the pages say what is wrong."""
+
+    def __init__(self, err: ScheduleError) -> None:
+        super().__init__(str(err))
+        self.problems = tuple(str(problem) for problem in err.problems)
+
+
+@bp.errorhandler(_InvalidFile)
+def _invalid_file(err: _InvalidFile) -> tuple[str, int]:
+    """The schedule file is not valid now: 503 naming its problems (the signed-in administrator fixes it)."""
+    return _refused("invalid", 503, problems=err.problems)
+
+
+def _refused(kind: str, status: int = 403, *, problems: tuple[str, ...] = ()) -> tuple[str, int]:
     """The refusal page: a form without a valid CSRF token (``csrf``), no signed-in session (``sign-in``), a file
-    that could not be written (``storage``)."""
+    that could not be written (``storage``), a schedule file that is not valid (``invalid``, with its problems)."""
     if "lang" not in g:
         g.lang = _lang()
-    return render_template("admin/refused.html", lang=g.lang, kind=kind, admin=None), status
+    page = render_template("admin/refused.html", lang=g.lang, kind=kind, admin=None, problems=problems)
+    return page, status
 
 
 def _lang() -> str:
@@ -349,8 +364,14 @@ def _schedule_file() -> Path:
 
 
 def _current_schedule() -> Schedule:
-    """The schedule as the file says now: read for each admin page, so an edit shows at once."""
-    return load_schedule(_schedule_file())
+    """The schedule as the file says now: read for each admin page, so an edit shows at once.
+
+    Raises :class:`_InvalidFile` if the file is not a valid schedule (the server keeps serving the last good one).
+    """
+    try:
+        return load_schedule(_schedule_file())
+    except ScheduleError as err:
+        raise _InvalidFile(err) from None
 
 
 @bp.get("/sessions")
@@ -373,7 +394,9 @@ def session_actions(slot: str, day: str) -> tuple[str, int]:
     except ScheduleError:
         abort(404)
     closed = any(c.date == found.day for c in schedule.closures)
-    return _page("session.html", schedule=schedule, session=found, closed=closed)
+    # `uncancel` undoes only a `cancel` (a change that cancels); a closure or holiday is undone by `reopen`.
+    undoable = any(c.key == (found.slot_id, found.original_date) and c.cancel for c in schedule.changes)
+    return _page("session.html", schedule=schedule, session=found, closed=closed, undoable=undoable)
 
 
 def _edit_error(err: ScheduleError, request_form: dict[str, str] | None, status: int = 400) -> tuple[str, int]:

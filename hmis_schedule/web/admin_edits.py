@@ -60,6 +60,10 @@ class FormError(ScheduleError):
         return f"Not changed: {_LABELS.get(self.field, self.field)}: {self.message.rstrip('.')}."
 
 
+_CLEARABLE = ("room", "notes")
+"""A move's fields whose empty value means "remove it" (kept in the confirm form's hidden fields)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EditRequest:
     """One edit as a form asked for it, checked: what to do, to which session or day, and the new values."""
@@ -83,7 +87,7 @@ class EditRequest:
         found: dict[str, str] = {}
         for item in fields(self):
             value = getattr(self, item.name)
-            if value is None or value is False or value == "":
+            if value is None or value is False or (value == "" and item.name not in _CLEARABLE):
                 continue
             if value is True:
                 found[item.name] = "1"
@@ -185,12 +189,21 @@ def edit_request(form: Mapping[str, str]) -> EditRequest:
             raise FormError(
                 "use 1 to 63 lowercase letters, digits and hyphens, such as spanish-2027-01", field="slot"
             ) from None
+    start, end = _time(form, "start", required=adding), _time(form, "end", required=adding)
+    if start is not None and end is not None and end <= start:
+        raise FormError(f"must be after the start ({start:%H:%M})", field="end")
+    modality, location = _modality(form, required=adding), _text(form, "location")
+    if adding and modality == "in_person" and not location:
+        raise FormError("an in-person session needs the street address", field="location")
+    room, notes = _text(form, "room"), _text(form, "notes")
+    if not adding:  # the change form holds the current values: a room or notes emptied are removed (`move --notes ""`)
+        room = "" if room is None and "room" in form else room
+        notes = "" if notes is None and "notes" in form else notes
     return EditRequest(
         action=action, slot=slot, day=day,
         to_date=None if adding else _day(form, "to_date"),
-        start=_time(form, "start", required=adding), end=_time(form, "end", required=adding),
-        modality=_modality(form, required=adding),
-        location=_text(form, "location"), room=_text(form, "room"), notes=_text(form, "notes"),
+        start=start, end=end, modality=modality,
+        location=location, room=room, notes=notes,
         allow_past=past, allow_overlap=overlap,
     )  # fmt: skip
 
