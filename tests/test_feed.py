@@ -449,7 +449,7 @@ def test_every_oregon_holiday_name_is_translated() -> None:
     names = set(holidays.country_holidays("US", subdiv="OR", years=range(2020, 2046)).values())
     for name in names:
         assert holiday_name(name, "es") != name, name
-    assert all(holiday_name(n, "es") != n for n in HOLIDAY_NAMES)
+    assert all(holiday_name(n, "es") != n for n in HOLIDAY_NAMES if n != "Diwali")  # the same in Spanish
 
 
 def test_the_spanish_feed_has_no_english_sentences(clackamas: Schedule) -> None:
