@@ -103,7 +103,8 @@ class PageModel:
     offered: tuple[str, ...]
     """The modalities the schedule has sessions of (``"online"``, ``"in_person"``), in that order."""
     next_by_modality: tuple[tuple[str, Session], ...]
-    """The next session of each offered modality that has one (none: no line)."""
+    """The next session of each offered modality that has one (none: no line); empty when only one
+    modality is offered, since "Next session" says it already."""
     also_next: tuple[tuple[str, Session], ...]
     """Those of ``next_by_modality`` that are not ``view.next`` (the embed's extra lines)."""
     legend: tuple[tuple[str, str], ...]
@@ -155,6 +156,8 @@ def page_model(schedule: Schedule, view: Overview, lang: str, addresses: Address
     ]
     offered = offered_modalities(schedule, everything)
     next_each = tuple((m.value, n) for m, n in view.next_by_modality if n is not None and m.value in offered)
+    if len(offered) < 2:  # one kind of session: "Next session" is the next of that kind
+        next_each = ()
     contact = schedule.contact
     return PageModel(
         schedule=schedule,

@@ -298,3 +298,13 @@ def test_clackamas_page_says_what_it_said_when_its_words_were_in_the_code(lang: 
     text = " ".join(doc.text().split())
     for sentence in CLACKAMAS_PAGE[lang]:
         assert sentence in text, sentence
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_schedule_of_one_kind_of_session_shows_its_next_session_once(other_app: Flask, lang: str) -> None:
+    """Only online sessions: "Next session" says it all, no "Next online session" repeats it."""
+    html = other_app.test_client().get(f"/?lang={lang}").get_data(as_text=True)
+    nxt = OTHER.next_session(FROZEN)
+    assert nxt is not None
+    assert html.count(f'datetime="{nxt.start.isoformat()}"') == 2  # the next-session card and the upcoming list
+    assert "Next online session" not in html and "Próxima sesión en línea" not in html
