@@ -107,7 +107,7 @@ def test_a_refused_revoke_is_answered_with_the_form_and_no_redirect(site: Site) 
 def test_a_new_link_is_answered_directly_never_through_a_url_or_the_cookie(site: Site) -> None:
     client = site.signed_in()
     response = post(client, "/admin/links", {"label": "alice@agency.example.org", "days": "30"})
-    found = re.search(r'/private/([A-Za-z0-9_.-]+)/calendar\.ics', response.get_data(as_text=True))
+    found = re.search(r"/private/([A-Za-z0-9_.-]+)/calendar\.ics", response.get_data(as_text=True))
     assert response.status_code == 200 and found and "Location" not in response.headers
     assert response.headers["Cache-Control"] == "no-store"
     cookies = " ".join(response.headers.getlist("Set-Cookie"))
