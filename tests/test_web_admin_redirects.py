@@ -120,3 +120,30 @@ def test_signing_in_and_out_answer_303(site: Site) -> None:
     assert sign_in(client, "alice", PASSWORD).headers["Location"] == "/admin"
     out = post(client, "/admin/sign-out", {}, form="/admin")
     assert out.status_code == 303 and out.headers["Location"] == "/admin/sign-in?signed-out=1"
+
+
+def test_the_link_form_sent_again_makes_no_second_link(site: Site) -> None:
+    client = site.signed_in()
+    page = client.get("/admin/links").get_data(as_text=True)
+    fields = {
+        "label": "alice@agency.example.org",
+        "days": "30",
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),  # type: ignore[union-attr]
+        "form_id": re.search(r'name="form_id" value="([^"]+)"', page).group(1),  # type: ignore[union-attr]
+    }
+    first = client.post("/admin/links", data=fields)
+    assert first.status_code == 200 and "/private/" in first.get_data(as_text=True)
+    written = _written(site)
+    # "Confirm Form Resubmission" answered yes, or Back and send again:
+    again = client.post("/admin/links", data=fields)
+    assert again.status_code == 303 and again.headers["Location"] == "/admin/links#issued-links"
+    assert _written(site) == written
+    assert [e.action for e in read(audit_path(site.state)).entries] == ["private-link"]
+    shown = client.get("/admin/links").get_data(as_text=True)
+    assert "no other link was made" in shown and "/private/" not in shown
+    assert "no other link was made" not in client.get("/admin/links").get_data(as_text=True)  # once
+
+    other = client.get("/admin/links").get_data(as_text=True)  # a new form: a new id, a new link
+    assert re.search(r'name="form_id" value="([^"]+)"', other).group(1) != fields["form_id"]  # type: ignore[union-attr]
+    assert post(client, "/admin/links", {"label": "bob", "days": "30"}).status_code == 200
+    assert [e.action for e in read(audit_path(site.state)).entries] == ["private-link", "private-link"]

@@ -25,7 +25,8 @@ GET page shows and removes (:func:`_keep_result`, :func:`_take_result`), so
 a reload or Back shows the page again and writes nothing. Issuing a private
 link is the exception: its answer is the page itself (200, ``no-store``),
 because the new link is a secret that must not be put in a URL, a cookie or
-a log, and the pages keep no server-side store between requests.
+a log, and the pages keep no server-side store between requests; the form's
+one-time ``form_id`` makes a resent form (reload, Back) issue no second link.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -256,9 +258,14 @@ _LINKS_SHOWN = 200
 """The most recent private links the page lists."""
 
 
+_FORMS_KEPT = 10
+"""The most link forms used recently whose ids the admin session remembers (a resent one makes no new link)."""
+
+
 def _links_context(**extra: Any) -> dict[str, Any]:
     return {
         "private_on": sources.private_feeds() is not None,
+        "form_id": secrets.token_urlsafe(12),
         "default_days": DEFAULT_DAYS,
         "max_days": MAX_DAYS,
         "issued_links": _issued_links(),
@@ -305,6 +312,9 @@ def _audit_file() -> Path:
 def links() -> tuple[str, int]:
     """The private-link form (or how to turn private feeds on); after a revoke, once, what it turned off."""
     notice = None
+    if _take_result("resent") is not None:
+        notice = _("That form had made its link already, shown once and kept nowhere: no other link was made. "
+                   "To make one, fill in the form again.")  # fmt: skip
     revoked = _take_result("revoked")
     if revoked is not None:
         notice = _(
@@ -315,8 +325,14 @@ def links() -> tuple[str, int]:
 
 
 @bp.post("/links")
-def issue_link() -> tuple[str, int]:
-    """Issue a private link for the label given, for the days given; show it with a copy button and an email."""
+def issue_link() -> Response | tuple[str, int]:
+    """Issue a private link for the label given, for the days given; show it with a copy button and an email.
+
+    The answer is the page itself (``no-store``): the link goes in no URL or cookie. A form sent again (its
+    ``form_id`` is among the last :data:`_FORMS_KEPT` the session used: a reload, Back) makes no second
+    link and is sent to the links page with a notice (303). A form without an id (a page from an older
+    version) is not checked.
+    """
     feeds = sources.private_feeds()
     if feeds is None:
         return _page("links.html", 409, **_links_context())
@@ -333,6 +349,14 @@ def issue_link() -> tuple[str, int]:
         errors["days"] = _("Days: a whole number from 1 to %(most)s.") % {"most": MAX_DAYS}
     if errors:
         return _page("links.html", 400, **_links_context(errors=errors, label=label_text[:200], days=days_text[:10]))
+    form_id = request.form.get("form_id", "")
+    used = session.get("used_forms")
+    used = [str(f) for f in used] if isinstance(used, list) else []
+    if form_id in used:  # the form sent again (a reload of the answer, Back): the link was shown once, make no other
+        _keep_result({"kind": "resent"})
+        return _redirect("admin.links", anchor="issued-links")
+    if form_id:
+        session["used_forms"] = [*used, form_id[:32]][-_FORMS_KEPT:]
     now = sources.settings().now(UTC)
     token, grant = feeds.issue(label, days=days, now=now, actor=_actor(), audit_file=_audit_file())
     issued = _issued_link(grant.label, token, grant.expires, now)
