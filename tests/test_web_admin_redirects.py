@@ -147,3 +147,17 @@ def test_the_link_form_sent_again_makes_no_second_link(site: Site) -> None:
     assert re.search(r'name="form_id" value="([^"]+)"', other).group(1) != fields["form_id"]  # type: ignore[union-attr]
     assert post(client, "/admin/links", {"label": "bob", "days": "30"}).status_code == 200
     assert [e.action for e in read(audit_path(site.state)).entries] == ["private-link", "private-link"]
+
+
+def test_the_longest_outcome_keeps_the_cookie_under_4_kb(site: Site) -> None:
+    client = site.signed_in()
+    # the longest reason a form takes, every character more than one byte, and hardly compressible
+    reason = "".join(chr(0x100 + (n * 37) % 383) for n in range(500))
+    fields = {"action": "close", "day": "2027-01-18", "reason": reason}
+    version = _previewed(client, fields)
+    response = post(client, "/admin/confirm", {**fields, "version": version}, form="/admin/sessions")
+    assert response.status_code == 303
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("hmis_admin="))
+    assert len(cookie.encode()) < 4093  # a browser drops a larger cookie (and with it the signed-in session)
+    shown = client.get("/admin/done")
+    assert shown.status_code == 200 and reason in unescape(shown.get_data(as_text=True))

@@ -488,13 +488,14 @@ def confirm() -> Response | tuple[str, int]:
         return _edit_error(err, edit.form(), 409 if isinstance(err, EditRefused) else 400)
     described = [change.describe(g.lang) for change in outcome.changes]
     shown = _fit(described, _MOST_RESULT)
-    _keep_result({"kind": "saved", "changed": outcome.changed, "summary": outcome.summary[:_MOST_RESULT],
+    _keep_result({"kind": "saved", "changed": outcome.changed, "summary": outcome.summary[:_MOST_SUMMARY],
                   "changes": shown, "more": len(described) - len(shown)})  # fmt: skip
     return _redirect("admin.done")
 
 
-_MOST_RESULT = 1500
-"""The most characters of a confirmed edit's result kept in the session cookie (it must stay under 4 KB)."""
+_MOST_SUMMARY = 600
+_MOST_RESULT = 1200
+"""The most characters of a confirmed edit's summary and of its changes kept in the session cookie (under 4 KB)."""
 
 
 def _fit(texts: list[str], most: int) -> list[str]:
