@@ -115,9 +115,17 @@ def sign_in(client: FlaskClient, name: str, password: str) -> Any:
     )
 
 
+_FORM_ID = re.compile(r'name="form_id" value="([^"]+)"')
+
+
 def post(client: FlaskClient, path: str, data: dict[str, str], *, form: str | None = None) -> Any:
-    """POST ``data`` to ``path`` with the CSRF token of the page ``form`` (default: ``path``)."""
-    return client.post(path, data={**data, "csrf_token": token(client, form or path)})
+    """POST ``data`` to ``path`` with the CSRF token (and the form id, if any) of the page ``form`` (default: ``path``)."""
+    page = client.get(form or path).get_data(as_text=True)
+    found = _TOKEN.search(page)
+    assert found, f"no CSRF token on {form or path}"
+    form_id = _FORM_ID.search(page)
+    extra = {"form_id": form_id.group(1)} if form_id and "form_id" not in data else {}
+    return client.post(path, data={**extra, **data, "csrf_token": found.group(1)})
 
 
 def without_tokens(body: bytes) -> bytes:

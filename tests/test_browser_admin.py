@@ -1,7 +1,8 @@
 """The admin pages in a real browser: Debian's Chromium driven by Playwright, the app on 127.0.0.1.
 
 - **Keyboard only** (Tab, Shift+Tab, Enter, Space; no mouse): sign in, go to
-  the sessions, open a session, close its day, read the preview, confirm;
+  the sessions, open a session, close its day, read the preview, confirm
+  (answered by a redirect to the result, which a reload does not repeat);
   then the public page and the feed show the day cancelled (the app follows
   the file, with a small ``HMIS_RELOAD_SETTLE``).
 - **A private link**: made by the form, copied with the copy button (the
@@ -160,9 +161,12 @@ def test_sign_in_and_close_a_day_with_the_keyboard_alone(browser: Browser, serve
 
         _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.trim() === 'Confirm'")
         page.keyboard.press("Space")
-        page.wait_for_url(origin + "/admin/confirm")
+        page.wait_for_url(origin + "/admin/done")  # 303 after the POST: Back or reload sends no form again
         assert "Saved" in page.inner_text("h1")
         _axe(page, "saved")
+        written = site.schedule.read_bytes()
+        page.reload()  # no "Confirm Form Resubmission": the result was shown once, the reload writes nothing
+        assert page.url == origin + "/admin/sessions" and site.schedule.read_bytes() == written
 
         def public_shows_it() -> bool:
             page.goto(origin + "/")
@@ -208,6 +212,7 @@ def test_issue_copy_and_revoke_a_private_link_then_sign_out(browser: Browser, se
         assert status == 200 and MARKER.encode() in feed.replace(b"\r\n ", b"")
 
         page.click("button:has-text('Revoke')")
+        page.wait_for_url(origin + "/admin/links#issued-links")  # 303 after the POST
         assert "turned off" in page.inner_text("p.notice")
         _eventually(lambda: _fetch(link)[0] == 404)
 

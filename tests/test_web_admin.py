@@ -140,7 +140,13 @@ def _preview(client: object, fields: dict[str, str]) -> tuple[int, str]:
 
 
 def _confirm(client: object, fields: dict[str, str], version: str) -> tuple[int, str]:
+    """Confirm; a 303 (saved) is followed to the page it names, as a browser does: its text is returned."""
     response = post(client, "/admin/confirm", {**fields, "version": version}, form="/admin/sessions")  # type: ignore[arg-type]
+    if response.status_code == 303:
+        assert response.headers["Location"] == "/admin/done"
+        shown = client.get("/admin/done")  # type: ignore[attr-defined]
+        assert shown.status_code == 200
+        return 303, shown.get_data(as_text=True)
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -168,7 +174,7 @@ def test_closing_a_day_is_previewed_then_written_by_the_library_and_recorded(sit
     version = _VERSION.search(text).group(1)
     assert version == editing.file_version(site.schedule)
     status, text = _confirm(client, fields, version)
-    assert status == 200 and "Saved" in text
+    assert status == 303 and "Saved" in text
     session = _session(site, "third-monday", "2027-01-18")
     assert session.cancelled and session.reason == "County training day"  # type: ignore[attr-defined]
     entry = read(audit_path(site.state)).entries[0]
@@ -210,7 +216,7 @@ def test_a_past_session_needs_the_confirmation_box(site: Site) -> None:
     status, text = _preview(client, {**fields, "allow_past": "1"})
     assert status == 200
     status, _ = _confirm(client, {**fields, "allow_past": "1"}, _VERSION.search(text).group(1))
-    assert status == 200 and _session(site, "first-monday", "2026-11-02").cancelled  # type: ignore[attr-defined]
+    assert status == 303 and _session(site, "first-monday", "2026-11-02").cancelled  # type: ignore[attr-defined]
 
 
 def test_an_added_session_that_overlaps_needs_the_confirmation_box(site: Site) -> None:
@@ -222,7 +228,7 @@ def test_an_added_session_that_overlaps_needs_the_confirmation_box(site: Site) -
     status, text = _preview(client, {**fields, "allow_overlap": "1"})
     assert status == 200 and "2027-01-04" in text
     status, _ = _confirm(client, {**fields, "allow_overlap": "1"}, _VERSION.search(text).group(1))
-    assert status == 200 and _session(site, "extra-1", "2027-01-04").start.hour == 10  # type: ignore[attr-defined]
+    assert status == 303 and _session(site, "extra-1", "2027-01-04").start.hour == 10  # type: ignore[attr-defined]
 
 
 def test_moving_a_session_passes_only_the_fields_that_changed(site: Site) -> None:
@@ -269,7 +275,7 @@ def test_the_audit_log_page_shows_who_when_and_what_newest_first(site: Site) -> 
         _, text = _preview(client, fields)
         _confirm(client, fields, _VERSION.search(text).group(1))
     page = client.get("/admin/audit").get_data(as_text=True)
-    rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", page, re.S)
+    rows = re.findall(r"<tr>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>", page, re.S)
     assert [(who, "2027-03-22" in what) for _, who, what in rows] == [("admin:alice", True), ("admin:alice", False)]
     assert "cancelled: Closed 2027-03-22" in page
 
@@ -294,7 +300,9 @@ def test_links_issued_are_listed_and_revoked_by_form(site: Site) -> None:
     page = client.get("/admin/links").get_data(as_text=True)
     assert "Agency X - Bob" in page and "works" in page and "/private/" not in page  # no token kept or shown
     response = post(client, "/admin/links/revoke", {"label": "Agency X - Bob"}, form="/admin/links")
-    assert response.status_code == 200 and "revoked" in response.get_data(as_text=True)
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/links#issued-links"
+    shown = client.get("/admin/links").get_data(as_text=True)
+    assert "revoked" in shown and "is turned off" in shown
     assert site.app.test_client().get(urlsplit(url).path).status_code == 404
     assert [e.action for e in read(audit_path(site.state)).entries] == ["revoke", "private-link"]
 

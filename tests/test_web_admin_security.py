@@ -349,7 +349,9 @@ def test_reasons_and_notes_with_markup_are_escaped_everywhere(site: Site) -> Non
         found = version.search(preview.get_data(as_text=True))
         assert found
         done = post(client, "/admin/confirm", {**fields, "version": found.group(1)}, form="/admin/sessions")
-        assert done.status_code == 200, done.get_data(as_text=True)
+        assert done.status_code == 303, done.get_data(as_text=True)
+        shown = client.get(done.headers["Location"])
+        assert shown.status_code == 200 and "<script>alert" not in shown.get_data(as_text=True)
     public = site.app.test_client()
     pages = [client.get(p) for p in ("/admin/sessions", "/admin/audit", "/admin/sessions/first-monday/2027-01-04")]
     pages += [public.get(p) for p in ("/", "/embed", "/?lang=es")]

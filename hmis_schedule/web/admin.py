@@ -17,6 +17,16 @@ nothing done; no signed-in session, the sign-in page (a GET is sent there
 with 303) or 403 (a POST). Answers are ``no-store``; the middleware adds
 ``X-Robots-Tag: noindex``, ``Referrer-Policy: same-origin`` and keeps the
 strict CSP and ``frame-ancestors 'none'`` (:mod:`.middleware`).
+
+**Post/Redirect/Get.** A POST that changed something (sign-in, sign-out,
+confirm, revoke) answers 303 to a GET page; what it did travels in the admin
+session (Flask's signed cookie, :mod:`.auth`) as a one-time result that the
+GET page shows and removes (:func:`_keep_result`, :func:`_take_result`), so
+a reload or Back shows the page again and writes nothing. Issuing a private
+link is the exception: its answer is the page itself (200, ``no-store``),
+because the new link is a secret that must not be put in a URL, a cookie or
+a log, and the pages keep no server-side store between requests; the form's
+one-time ``form_id`` makes a resent form (reload, Back) issue no second link.
 """
 
 from __future__ import annotations
@@ -24,11 +34,12 @@ from __future__ import annotations
 import logging
 import math
 import os
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, g, render_template, request
+from flask import Blueprint, Flask, Response, abort, g, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
 from hmis_schedule import values
@@ -176,10 +187,10 @@ def _menu() -> dict[str, Any]:
     }
 
 
-def _redirect(endpoint: str, **values: Any) -> Response:
-    """A 303 to another admin page (root-relative: never built from the request's host)."""
+def _redirect(endpoint: str, *, anchor: str = "", **values: Any) -> Response:
+    """A 303 to another admin page, at ``anchor`` if given (root-relative: never built from the request's host)."""
     response = Response(status=303)
-    response.headers["Location"] = public.link(endpoint, **values)
+    response.headers["Location"] = public.link(endpoint, **values) + (f"#{anchor}" if anchor else "")
     return response
 
 
@@ -247,9 +258,14 @@ _LINKS_SHOWN = 200
 """The most recent private links the page lists."""
 
 
+_FORMS_KEPT = 10
+"""The most link forms used recently whose ids the admin session remembers (a resent one makes no new link)."""
+
+
 def _links_context(**extra: Any) -> dict[str, Any]:
     return {
         "private_on": sources.private_feeds() is not None,
+        "form_id": secrets.token_urlsafe(12),
         "default_days": DEFAULT_DAYS,
         "max_days": MAX_DAYS,
         "issued_links": _issued_links(),
@@ -294,13 +310,29 @@ def _audit_file() -> Path:
 
 @bp.get("/links")
 def links() -> tuple[str, int]:
-    """The private-link form (or how to turn private feeds on)."""
-    return _page("links.html", **_links_context())
+    """The private-link form (or how to turn private feeds on); after a revoke, once, what it turned off."""
+    notice = None
+    if _take_result("resent") is not None:
+        notice = _("That form had made its link already, shown once and kept nowhere: no other link was made. "
+                   "To make one, fill in the form again.")  # fmt: skip
+    revoked = _take_result("revoked")
+    if revoked is not None:
+        notice = _(
+            "Every link made for “%(label)s” up to now is turned off. "
+            "Calendars that use them stop getting the join link within a few seconds."
+        ) % {"label": revoked.get("label", "")}
+    return _page("links.html", **_links_context(notice=notice))
 
 
 @bp.post("/links")
-def issue_link() -> tuple[str, int]:
-    """Issue a private link for the label given, for the days given; show it with a copy button and an email."""
+def issue_link() -> Response | tuple[str, int]:
+    """Issue a private link for the label given, for the days given; show it with a copy button and an email.
+
+    The answer is the page itself (``no-store``): the link goes in no URL or cookie. A form sent again (its
+    ``form_id`` is among the last :data:`_FORMS_KEPT` the session used: a reload, Back) makes no second
+    link and is sent to the links page with a notice (303). A form without an id (a page from an older
+    version) is not checked.
+    """
     feeds = sources.private_feeds()
     if feeds is None:
         return _page("links.html", 409, **_links_context())
@@ -317,6 +349,14 @@ def issue_link() -> tuple[str, int]:
         errors["days"] = _("Days: a whole number from 1 to %(most)s.") % {"most": MAX_DAYS}
     if errors:
         return _page("links.html", 400, **_links_context(errors=errors, label=label_text[:200], days=days_text[:10]))
+    form_id = request.form.get("form_id", "")
+    used = session.get("used_forms")
+    used = [str(f) for f in used] if isinstance(used, list) else []
+    if form_id in used:  # the form sent again (a reload of the answer, Back): the link was shown once, make no other
+        _keep_result({"kind": "resent"})
+        return _redirect("admin.links", anchor="issued-links")
+    if form_id:
+        session["used_forms"] = [*used, form_id[:32]][-_FORMS_KEPT:]
     now = sources.settings().now(UTC)
     token, grant = feeds.issue(label, days=days, now=now, actor=_actor(), audit_file=_audit_file())
     issued = _issued_link(grant.label, token, grant.expires, now)
@@ -324,7 +364,7 @@ def issue_link() -> tuple[str, int]:
 
 
 @bp.post("/links/revoke")
-def revoke_link() -> tuple[str, int]:
+def revoke_link() -> Response | tuple[str, int]:
     """Turn off every link issued so far for a label (the library's revoke; recorded in the audit log)."""
     label_text = request.form.get("label", "")
     try:
@@ -333,11 +373,8 @@ def revoke_link() -> tuple[str, int]:
     except ScheduleError as err:
         problem = _("Not revoked: %(problem)s.") % {"problem": err.message}
         return _page("links.html", 400, **_links_context(errors={"label": problem}))
-    notice = _(
-        "Every link made for “%(label)s” up to now is turned off. "
-        "Calendars that use them stop getting the join link within a few seconds."
-    ) % {"label": done.label}
-    return _page("links.html", **_links_context(notice=notice))
+    _keep_result({"kind": "revoked", "label": done.label})
+    return _redirect("admin.links", anchor="issued-links")
 
 
 def _issued_link(label: str, token: str, expires: datetime, now: datetime) -> dict[str, Any]:
@@ -433,7 +470,7 @@ def preview() -> tuple[str, int]:
 
 
 @bp.post("/confirm")
-def confirm() -> tuple[str, int]:
+def confirm() -> Response | tuple[str, int]:
     """Make the edit previewed, on the file version the preview saw; a change in between is refused."""
     try:
         edit = edit_request(request.form)
@@ -449,7 +486,54 @@ def confirm() -> tuple[str, int]:
         return _preview(edit, stale=refusal(err))
     except ScheduleError as err:
         return _edit_error(err, edit.form(), 409 if isinstance(err, EditRefused) else 400)
-    return _page("done.html", outcome=outcome)
+    described = [change.describe(g.lang) for change in outcome.changes]
+    shown = _fit(described, _MOST_RESULT)
+    _keep_result({"kind": "saved", "changed": outcome.changed, "summary": outcome.summary[:_MOST_SUMMARY],
+                  "changes": shown, "more": len(described) - len(shown)})  # fmt: skip
+    return _redirect("admin.done")
+
+
+_MOST_SUMMARY = 600
+_MOST_RESULT = 1200
+"""The most characters of a confirmed edit's summary and of its changes kept in the session cookie (under 4 KB)."""
+
+
+def _fit(texts: list[str], most: int) -> list[str]:
+    """The first of ``texts`` whose lengths add up to at most ``most`` characters.
+
+    >>> _fit(["abc", "de", "fgh"], 5)
+    ['abc', 'de']
+    """
+    kept: list[str] = []
+    for text in texts:
+        most -= len(text)
+        if most < 0:
+            break
+        kept.append(text)
+    return kept
+
+
+def _keep_result(result: dict[str, Any]) -> None:
+    """Keep what a POST did in the admin session, for the one GET page it redirects to (no secret goes here)."""
+    session["result"] = result
+
+
+def _take_result(kind: str) -> dict[str, Any] | None:
+    """What the last POST of ``kind`` did, once: removed from the session as it is read."""
+    result = session.get("result")
+    if not isinstance(result, dict) or result.get("kind") != kind:
+        return None
+    session.pop("result", None)
+    return result
+
+
+@bp.get("/done")
+def done() -> Response | tuple[str, int]:
+    """What the last confirmed edit did (once; a reload, or nothing to show, goes to the sessions)."""
+    result = _take_result("saved")
+    if result is None:
+        return _redirect("admin.sessions")
+    return _page("done.html", result=result)
 
 
 # -- the audit log -------------------------------------------------------------------------------
