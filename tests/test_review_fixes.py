@@ -95,6 +95,9 @@ def test_a_session_cancelled_by_a_holiday_offers_reopen_not_an_uncancel_that_is_
     assert "Martin Luther King Jr. Day" in holiday.get_data(as_text=True)
     assert "reopen" in _action_forms(holiday.get_data(as_text=True))
     assert "uncancel" not in _action_forms(holiday.get_data(as_text=True))
+    # reopening is then the only choice: it is not worded as the second of two ("Or open ...")
+    assert "Open the office again on" in holiday.get_data(as_text=True)
+    assert "Or open the office again" not in holiday.get_data(as_text=True)
 
     saved = post(client, "/admin/preview", {"action": "cancel", "slot": "second-monday", "day": "2027-01-11",
                                             "reason": "Trainer out"}, form="/admin/sessions")  # fmt: skip
@@ -104,7 +107,7 @@ def test_a_session_cancelled_by_a_holiday_offers_reopen_not_an_uncancel_that_is_
     confirmed = post(client, "/admin/confirm", {"action": "cancel", "slot": "second-monday", "day": "2027-01-11",
                                                 "reason": "Trainer out", "version": version.group(1)},
                      form="/admin/sessions")  # fmt: skip
-    assert confirmed.status_code == 200, confirmed.get_data(as_text=True)
+    assert (confirmed.status_code, confirmed.location) == (303, "/admin/done"), confirmed.get_data(as_text=True)
     cancelled = client.get("/admin/sessions/second-monday/2027-01-11").get_data(as_text=True)
     assert "uncancel" in _action_forms(cancelled)
 
@@ -187,7 +190,7 @@ def test_emptying_a_field_of_the_change_form_removes_the_value_as_move_with_an_e
     assert preview.status_code == 200, preview.get_data(as_text=True)
     assert f"{field} removed" in preview.get_data(as_text=True)
     confirmed = post(client, "/admin/confirm", _hidden(preview.get_data(as_text=True)), form="/admin/sessions")
-    assert confirmed.status_code == 200, confirmed.get_data(as_text=True)
+    assert (confirmed.status_code, confirmed.location) == (303, "/admin/done"), confirmed.get_data(as_text=True)
     session = next(s for s in load_schedule(site.schedule).sessions_between(day, day + timedelta(days=1)) if s.slot_id == "second-monday")
     assert getattr(session, field) == ""
 
@@ -237,3 +240,32 @@ def test_the_invitation_email_reminds_in_the_schedules_own_words() -> None:
     bare = replace(prairie, onboarding=Onboarding(email="help@example.org"))
     _, without = invitation(bare, link="https://x.example.org/p", expires=expires, now=FROZEN)
     assert " in , " not in without and "Reminder" not in without
+
+
+def test_a_change_form_sent_unchanged_says_so_without_naming_one_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refusal is about the whole form; it was labelled "Date:" as if the date were wrong."""
+    monkeypatch.setattr(accounts, "HASHER", CHEAP)
+    site = Site(tmp_path)
+    client = site.signed_in()
+    page = client.get("/admin/sessions/second-monday/2027-01-11").get_data(as_text=True)
+    move = page.split('name="action" value="move"', 1)[1].split("</form>", 1)[0]
+    values = dict(re.findall(r'name="(to_date|start|end|location|room|notes)" type="\w+"[^>]*value="([^"]*)"', move))
+    values["modality"] = "in_person"
+    before = site.schedule.read_bytes()
+    answer = post(client, "/admin/preview", {"action": "move", "slot": "second-monday", "day": "2027-01-11", **values},
+                  form="/admin/sessions/second-monday/2027-01-11")  # fmt: skip
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 400, body
+    assert "Change at least one of them" in body
+    assert "Date: the fields" not in body
+    assert site.schedule.read_bytes() == before
+
+
+def test_the_links_page_names_the_schedules_own_learning_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It said "the LMS" for every county; the file's own name for it is used (none named: no mention)."""
+    monkeypatch.setattr(accounts, "HASHER", CHEAP)
+    site = Site(tmp_path)
+    body = site.signed_in().get("/admin/links").get_data(as_text=True)
+    assert "who has finished the county&#39;s Learning Management System (LMS)." in body

@@ -269,8 +269,15 @@ def _links_context(**extra: Any) -> dict[str, Any]:
         "default_days": DEFAULT_DAYS,
         "max_days": MAX_DAYS,
         "issued_links": _issued_links(),
+        "lms": _lms_name(),
         **extra,
     }
+
+
+def _lms_name() -> str:
+    """The schedule's learning system as its file names it in the page's language (``""`` if it names none)."""
+    onboarding = sources.loaded().schedule.onboarding
+    return onboarding.lms.get(g.lang) if onboarding is not None else ""
 
 
 def _issued_links() -> list[dict[str, Any]]:

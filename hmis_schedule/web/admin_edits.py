@@ -56,7 +56,11 @@ class FormError(ScheduleError):
 
         >>> FormError("is required", field="reason").text()
         'Not changed: Reason: is required.'
+        >>> FormError("the fields hold the session's current values. Change at least one of them").text()
+        "Not changed: the fields hold the session's current values. Change at least one of them."
         """
+        if not self.field:  # about the form as a whole
+            return f"Not changed: {self.message.rstrip('.')}."
         return f"Not changed: {_LABELS.get(self.field, self.field)}: {self.message.rstrip('.')}."
 
 
@@ -289,7 +293,7 @@ def apply(
     if action == "move":
         changed = _changed_only(request, schedule)
         if not changed:
-            raise FormError("the fields hold the session's current values: change at least one", field="to_date")
+            raise FormError("the fields hold the session's current values. Change at least one of them")
         return editing.move(path, request.slot, request.day, **changed, **options)  # type: ignore[arg-type]
     assert request.start is not None and request.end is not None and request.modality is not None
     return editing.add_session(
