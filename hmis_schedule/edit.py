@@ -91,9 +91,9 @@ from .writer import LOCK_TIMEOUT
 
 __all__ = [
     "LOCK_TIMEOUT",
-    "OVERLAP_TODO",
-    "PAST_TODO",
-    "STALE_TODO",
+    "OVERLAP_ADVICE",
+    "PAST_ADVICE",
+    "STALE_ADVICE",
     "EditRefused",
     "Outcome",
     "OverlapRefused",
@@ -172,7 +172,7 @@ class PastEditRefused(EditRefused):
     override = "allow_past"
 
     def __init__(self, why: str, *, sessions: tuple[Session, ...] = (), day: date | None = None) -> None:
-        super().__init__(why, todo=PAST_TODO, field="date")
+        super().__init__(why, todo=PAST_ADVICE, field="date")
         self.sessions = sessions
         self.day = day
 
@@ -187,7 +187,7 @@ class OverlapRefused(EditRefused):
     override = "allow_overlap"
 
     def __init__(self, why: str, *, session: Session, others: tuple[Session, ...]) -> None:
-        super().__init__(why, todo=OVERLAP_TODO, field="start")
+        super().__init__(why, todo=OVERLAP_ADVICE, field="start")
         self.session = session
         self.others = others
 
@@ -199,16 +199,16 @@ class StaleEditRefused(EditRefused):
     """
 
     def __init__(self, why: str, *, expected: str, found: str) -> None:
-        super().__init__(why, todo=STALE_TODO, field="version")
+        super().__init__(why, todo=STALE_ADVICE, field="version")
         self.expected = expected
         self.found = found
 
 
-PAST_TODO = "To change it anyway, confirm that you mean to change the past."
+PAST_ADVICE = "To change it anyway, confirm that you mean to change the past."
 """What a :class:`PastEditRefused` says to do; callers say how (``--allow-past``, a check box)."""
-OVERLAP_TODO = "To make the change anyway, confirm that both sessions may take place at once."
+OVERLAP_ADVICE = "To make the change anyway, confirm that both sessions may take place at once."
 """What an :class:`OverlapRefused` says to do."""
-STALE_TODO = "Look at the new preview and confirm again."
+STALE_ADVICE = "Look at the new preview and confirm again."
 """What a :class:`StaleEditRefused` says to do."""
 
 
