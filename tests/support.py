@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from time import monotonic, sleep
+from time import time as wall_seconds
 from typing import Any, Self
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -499,3 +500,29 @@ class Served(Server):
         if interval is not None:
             settings["HMIS_RELOAD_INTERVAL"] = str(interval)
         super().__init__(folder, extra=extra, env=server_env(**settings | env))
+
+
+class Clocks:
+    """The monotonic and the wall clock an app follows files by, moved together by hand.
+
+    The wall clock starts at the real time (a file's modification time is
+    compared with it), rounded to a whole second plus a quarter.
+    """
+
+    def __init__(self) -> None:
+        self.start = float(int(wall_seconds())) + 0.25
+        self.elapsed = 0.0
+
+    def monotonic(self) -> float:
+        return 1000.0 + self.elapsed
+
+    def wall(self) -> float:
+        return self.start + self.elapsed
+
+    def tick(self, seconds: float) -> None:
+        self.elapsed += seconds
+
+    def stamp(self, path: Path) -> None:
+        """Date ``path``'s last write now, by this wall clock."""
+        ns = round(self.wall() * 1_000_000_000)
+        os.utime(path, ns=(ns, ns))

@@ -24,7 +24,6 @@ import http.client
 import itertools
 import json
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from support import FROZEN, Served, get, health, named
+from support import FROZEN, Clocks, Served, get, health, named
 
 import hmis_schedule
 from hmis_schedule import edit, private, state, web
@@ -56,28 +55,6 @@ def broken_secrets(path: Path) -> None:
 
 
 # -- the app, with injected clocks -------------------------------------------------------------------
-
-
-class Clocks:
-    """The monotonic and the wall clock, moved together by hand; the wall clock starts at the real time."""
-
-    def __init__(self) -> None:
-        self.start = float(int(time.time())) + 0.25
-        self.elapsed = 0.0
-
-    def monotonic(self) -> float:
-        return 1000.0 + self.elapsed
-
-    def wall(self) -> float:
-        return self.start + self.elapsed
-
-    def tick(self, seconds: float) -> None:
-        self.elapsed += seconds
-
-    def stamp(self, path: Path) -> None:
-        """Date ``path``'s last write now, by this wall clock."""
-        ns = round(self.wall() * 1_000_000_000)
-        os.utime(path, ns=(ns, ns))
 
 
 def make_app(clocks: Clocks, **config: object) -> Flask:

@@ -14,9 +14,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from datetime import date
 from pathlib import Path
 
@@ -24,34 +22,12 @@ import pytest
 from babel.dates import format_skeleton
 from flask import Flask
 from flask.testing import FlaskClient
-from support import FROZEN, parse
+from support import FROZEN, Clocks, parse
 
 import hmis_schedule
 from hmis_schedule import edit, web
 
 SCHEDULE = hmis_schedule.clackamas()
-
-
-class Clocks:
-    """The monotonic and the wall clock the app follows files by, moved together by hand."""
-
-    def __init__(self) -> None:
-        self.start = float(int(time.time())) + 0.25
-        self.elapsed = 0.0
-
-    def monotonic(self) -> float:
-        return 1000.0 + self.elapsed
-
-    def wall(self) -> float:
-        return self.start + self.elapsed
-
-    def tick(self, seconds: float) -> None:
-        self.elapsed += seconds
-
-    def stamp(self, path: Path) -> None:
-        """Date ``path``'s last write now, by this wall clock."""
-        ns = round(self.wall() * 1_000_000_000)
-        os.utime(path, ns=(ns, ns))
 
 
 def following(clocks: Clocks, schedule_file: Path) -> Flask:
